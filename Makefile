@@ -42,12 +42,12 @@ test: setup lint  ## ruff, sqlfluff, pytest (generator, loaders, pricing oracle,
 lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint models tests analyses
 
 format: setup  ## apply ruff and sqlfluff fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/sqlfluff fix models macros tests analyses
+	$(BIN)/sqlfluff fix models tests analyses
 
 dbt-build: setup  ## dbt build against the warehouse (AICOST_WAREHOUSE)
 	$(BIN)/dbt build

@@ -1,0 +1,17 @@
+{#- How a fact that is rebuilt by whole days is merged into its table, per engine. Returns a dict
+    of model configs, used as `config(materialized='incremental', **incremental_by_day_config(...))`.
+    Every strategy replaces the reprocessed days (or the reprocessed rows) so that a run with a
+    look-back gives the same table as a full refresh. -#}
+{% macro incremental_by_day_config(day_column, unique_key) -%}
+    {{ return(adapter.dispatch('incremental_by_day_config', 'ai_cost_allocation')(day_column, unique_key)) }}
+{%- endmacro %}
+
+{#- Most warehouses: merge on the row key. -#}
+{% macro default__incremental_by_day_config(day_column, unique_key) -%}
+    {{ return({'incremental_strategy': 'merge', 'unique_key': unique_key}) }}
+{%- endmacro %}
+
+{#- DuckDB: delete every reprocessed day, then insert it whole (the day is the "unique key"). -#}
+{% macro duckdb__incremental_by_day_config(day_column, unique_key) -%}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': day_column}) }}
+{%- endmacro %}

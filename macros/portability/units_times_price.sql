@@ -1,0 +1,26 @@
+{#- USD for `units` priced at `unit_price` USD per `per` units (per = 1000000 for *_mtok prices,
+    1000 for *_kcount prices), exact in decimal arithmetic: the units are multiplied by the price
+    first and then by the literal 1/per (never a division, which some engines turn into a double).
+    Engines whose decimal multiplication widens differently (Spark caps precision at 38 and drops
+    scale) override the casts here. -#}
+{% macro units_times_price(units, unit_price, per) -%}
+    {{ return(adapter.dispatch('units_times_price', 'ai_cost_allocation')(units, unit_price, per)) }}
+{%- endmacro %}
+
+{% macro default__units_times_price(units, unit_price, per) -%}
+    (cast({{ units }} as {{ dbt.type_bigint() }}) * cast({{ unit_price }} as {{ price_type() }}) * {{ per_factor_literal(per) }})
+{%- endmacro %}
+
+{% macro duckdb__units_times_price(units, unit_price, per) -%}
+    (cast({{ units }} as bigint) * cast({{ unit_price }} as {{ price_type() }}) * {{ per_factor_literal(per) }})
+{%- endmacro %}
+
+{#- 1/per as an exact decimal literal: 1000000 -> 0.000001. -#}
+{% macro per_factor_literal(per) -%}
+    {%- set per = per | int -%}
+    {%- set zeros = (per | string | length) - 1 -%}
+    {%- if per != 10 ** zeros -%}
+        {{ exceptions.raise_compiler_error('units_times_price: per must be a power of ten, got ' ~ per) }}
+    {%- endif -%}
+    {%- if zeros == 0 -%}1{%- else -%}0.{{ '0' * (zeros - 1) }}1{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,52 @@
+{#- The cost of one call in USD, as decimal(38, 12): the single place where tokens meet prices.
+
+    Expects, on the row, the canonical exclusive token columns (uncached_input_tokens,
+    cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens)
+    and the applicable unit prices named <price_prefix><key> for the keys input_mtok, cache_read_mtok,
+    cache_write_mtok, cache_write_1h_mtok, output_mtok, output_reasoning_mtok, requests_kcount
+    (the rate-card row already chosen by time, time of day and tier, overrides applied).
+
+    genai-prices' leaf decomposition, restated per token type (docs: pricing_rules):
+      uncached input  at input_mtok
+      cache read      at cache_read_mtok,                          else input_mtok
+      cache write 5m  at cache_write_mtok,                         else input_mtok
+      cache write 1h  at cache_write_1h_mtok, else cache_write_mtok, else input_mtok
+      output          at output_mtok; when output_reasoning_mtok exists, the reasoning part of the
+                      output at output_reasoning_mtok and only the rest at output_mtok
+      per request     requests_kcount / 1000
+    A missing price with no fallback contributes 0 (the unit is not billed by that model).
+
+    cache_blind = true gives list_cost_usd: every input token (uncached, cache read, both cache
+    writes) at input_mtok; output and the per-request fee as above. -#}
+{% macro llm_call_cost(price_prefix='price_', cache_blind=false) -%}
+    {%- set p = price_prefix -%}
+    {%- set reasoning_priced = p ~ 'output_reasoning_mtok is not null' -%}
+    cast(
+        (
+        {%- if cache_blind %}
+            {{ units_times_price(
+                '(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens)',
+                'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000) }}
+        {%- else %}
+            {{ units_times_price('uncached_input_tokens', 'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000) }}
+            + {{ units_times_price(
+                'cache_read_tokens',
+                'coalesce(' ~ p ~ 'cache_read_mtok, ' ~ p ~ 'input_mtok, 0)', 1000000) }}
+            + {{ units_times_price(
+                'cache_write_5m_tokens',
+                'coalesce(' ~ p ~ 'cache_write_mtok, ' ~ p ~ 'input_mtok, 0)', 1000000) }}
+            + {{ units_times_price(
+                'cache_write_1h_tokens',
+                'coalesce(' ~ p ~ 'cache_write_1h_mtok, ' ~ p ~ 'cache_write_mtok, ' ~ p ~ 'input_mtok, 0)',
+                1000000) }}
+        {%- endif %}
+            + {{ units_times_price(
+                'output_tokens - case when ' ~ reasoning_priced ~ ' then reasoning_tokens else 0 end',
+                'coalesce(' ~ p ~ 'output_mtok, 0)', 1000000) }}
+            + {{ units_times_price(
+                'case when ' ~ reasoning_priced ~ ' then reasoning_tokens else 0 end',
+                'coalesce(' ~ p ~ 'output_reasoning_mtok, 0)', 1000000) }}
+            + {{ units_times_price('1', 'coalesce(' ~ p ~ 'requests_kcount, 0)', 1000) }}
+        ) as {{ money_type() }}
+    )
+{%- endmacro %}

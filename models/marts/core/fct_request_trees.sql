@@ -1,0 +1,102 @@
+{#- One row per trace (user action) with at least one LLM call: the root's attribution, the tree's
+    span in time, its calls, retries and failures, its tokens and its cost, retries and failed calls
+    included. sum(cost_usd) here equals sum(cost_usd) of fct_llm_calls exactly. -#}
+with
+
+calls as (
+
+    select * from {{ ref('fct_llm_calls') }}
+
+),
+
+trace_roots as (
+
+    select * from {{ ref('int_trace_roots_identified') }}
+
+),
+
+aggregated as (
+
+    select
+        trace_id,
+        min(started_at) as first_call_started_at,
+        max(ended_at) as last_call_ended_at,
+        min(environment) as min_call_environment,
+        count(*) as calls,
+        sum(case when attempt > 0 then 1 else 0 end) as retries,
+        sum(case when status = 'error' then 1 else 0 end) as failed_calls,
+        sum(case when is_priced then 0 else 1 end) as unpriced_calls,
+        sum(uncached_input_tokens) as uncached_input_tokens,
+        sum(cache_read_tokens) as cache_read_tokens,
+        sum(cache_write_5m_tokens) as cache_write_5m_tokens,
+        sum(cache_write_1h_tokens) as cache_write_1h_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(reasoning_tokens) as reasoning_tokens,
+        sum(cost_usd) as cost_usd,
+        sum(list_cost_usd) as list_cost_usd
+
+    from calls
+    group by trace_id
+
+),
+
+joined as (
+
+    select
+        cast(aggregated.trace_id as {{ dbt.type_string() }}) as trace_id,
+        cast(trace_roots.root_id as {{ dbt.type_string() }}) as root_id,
+        cast(trace_roots.root_record_type as {{ dbt.type_string() }}) as root_record_type,
+        cast(coalesce(trace_roots.root_feature, '(untagged)') as {{ dbt.type_string() }}) as feature,
+        cast(coalesce(trace_roots.root_tenant_id, '(untagged)') as {{ dbt.type_string() }}) as tenant_id,
+        cast(trace_roots.root_user_id as {{ dbt.type_string() }}) as user_id,
+        cast(trace_roots.root_session_id as {{ dbt.type_string() }}) as session_id,
+        cast(trace_roots.root_plan_tier as {{ dbt.type_string() }}) as plan_tier,
+        cast(
+            coalesce(trace_roots.root_environment, aggregated.min_call_environment) as {{ dbt.type_string() }}
+        ) as environment,
+        cast(
+            case
+                when trace_roots.trace_started_at < aggregated.first_call_started_at
+                    then trace_roots.trace_started_at
+                else aggregated.first_call_started_at
+            end as {{ dbt.type_timestamp() }}
+        ) as started_at,
+        cast(
+            case
+                when trace_roots.trace_ended_at > aggregated.last_call_ended_at
+                    then trace_roots.trace_ended_at
+                else aggregated.last_call_ended_at
+            end as {{ dbt.type_timestamp() }}
+        ) as ended_at,
+        cast(aggregated.calls as {{ dbt.type_bigint() }}) as calls,
+        cast(aggregated.retries as {{ dbt.type_bigint() }}) as retries,
+        cast(aggregated.failed_calls as {{ dbt.type_bigint() }}) as failed_calls,
+        cast(aggregated.unpriced_calls as {{ dbt.type_bigint() }}) as unpriced_calls,
+        cast(aggregated.uncached_input_tokens as {{ dbt.type_bigint() }}) as uncached_input_tokens,
+        cast(aggregated.cache_read_tokens as {{ dbt.type_bigint() }}) as cache_read_tokens,
+        cast(aggregated.cache_write_5m_tokens as {{ dbt.type_bigint() }}) as cache_write_5m_tokens,
+        cast(aggregated.cache_write_1h_tokens as {{ dbt.type_bigint() }}) as cache_write_1h_tokens,
+        cast(aggregated.output_tokens as {{ dbt.type_bigint() }}) as output_tokens,
+        cast(aggregated.reasoning_tokens as {{ dbt.type_bigint() }}) as reasoning_tokens,
+        cast(aggregated.cost_usd as {{ money_type() }}) as cost_usd,
+        cast(aggregated.list_cost_usd as {{ money_type() }}) as list_cost_usd
+
+    from aggregated
+    left join trace_roots
+        on aggregated.trace_id = trace_roots.trace_id
+
+),
+
+final as (
+
+    select
+        *,
+        cast(started_at as date) as trace_date,
+        {{ dbt.datediff('started_at', 'ended_at', 'millisecond') }}
+            as duration_ms
+
+    from joined
+
+)
+
+select * from final
