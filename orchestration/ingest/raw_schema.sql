@@ -27,12 +27,13 @@ create table if not exists raw.quarantine (
     source varchar not null,
     file_path varchar not null,
     source_row bigint,                   -- 1-based line (JSON lines) or row (CSV/Parquet); null when the whole file is bad
-    reason varchar not null,             -- malformed_json | truncated_gzip | missing_required_field | wrong_type | negative_tokens
-                                         -- | token_semantics_conflict | bad_timestamp | future_timestamp | non_usd_currency
-                                         -- | duplicate_conflicting | symlink_outside_landing | unreadable_file
+    reason varchar not null,             -- malformed_json | malformed_csv | truncated_gzip | missing_required_field | wrong_type
+                                         -- | negative_tokens | token_semantics_conflict | bad_timestamp | future_timestamp
+                                         -- | non_usd_currency | duplicate_conflicting | symlink_outside_landing | unreadable_file
     detail varchar,                      -- human-readable: which field, which value
     raw_text varchar,                    -- the offending line/row as text, content attributes removed
-    quarantined_at timestamp not null
+    quarantined_at timestamp not null,
+    content_sha256 varchar               -- the file version (load_manifest.content_sha256) the row came from
 );
 
 -- LLM spans from OTLP/JSON (a span is an LLM call when it carries gen_ai.usage.*).
@@ -111,6 +112,10 @@ create table if not exists raw.litellm_spend_logs (
     team_id varchar,
     session_id varchar,
     request_tags varchar,                -- JSON list as text, e.g. ["feature:draft-email","tenant:t-001"]
+    feature varchar,                     -- from request_tags (orchestration/config/ingest.yml: litellm.request_tags)
+    tenant_id varchar,                   -- from request_tags
+    plan_tier varchar,                   -- from request_tags
+    user_id varchar,                     -- from request_tags, else end_user (litellm.column_fallbacks)
     metadata_trace_id varchar,           -- metadata.trace_id, when the caller passed one
     metadata_parent_request_id varchar,  -- metadata.parent_request_id, when the caller passed one
     metadata_attempt integer,            -- metadata.attempt
@@ -214,6 +219,7 @@ create table if not exists raw.focus_charges (
     resource_id varchar,
     sku_id varchar,
     sku_price_id varchar,
+    usage_type varchar,                  -- x_UsageType (AWS) when the export carries it, e.g. 'USE1-Claude3.5Sonnet-input-tokens'
     tags varchar,                        -- JSON object as text
     _source_file varchar not null,
     _source_row bigint not null,

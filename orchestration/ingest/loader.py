@@ -1,0 +1,532 @@
+"""Loading landing files exactly once: the manifest, one transaction per file, duplicates, the quarantine.
+
+The rule (docs/INGESTION.md): a file is identified by its path relative to the landing folder, its content
+by sha256 and size. A file whose (path, sha256, size) is already in raw.load_manifest is not read again.
+New content at a known path replaces that path's earlier rows and quarantine entries, and the earlier
+manifest entries become 'replaced'. Each file loads in one transaction: its rows, its quarantine rows and
+its manifest entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.config import IngestConfig, load_config
+from orchestration.ingest.landing import LandingFile, discover
+from orchestration.ingest.readers import (
+    BATCH,
+    DATA_ERRORS,
+    REDACT,
+    SOURCE_DEFS,
+    FileRejectedError,
+    ReadContext,
+    SourceDef,
+    Target,
+    classify_error,
+    drop_temp,
+    install_macros,
+)
+from orchestration.ingest.salvage import Salvage, in_memory, salvage_truncated_gzip
+from orchestration.ingest.sql import ident, lit, sanitize_error
+
+SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
+SOURCES: tuple[str, ...] = tuple(SOURCE_DEFS)
+CRASH_ENV_VAR = "AICOST_INGEST_CRASH_AFTER_INSERT"
+
+
+class InjectedCrash(RuntimeError):  # noqa: N818 - it is a simulated crash, not an error in the data
+    """Raised by the test hook between a raw insert and the commit, to prove nothing partial remains."""
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    source: str
+    file_path: str
+    reason: str
+    error: str
+
+
+@dataclass
+class FileResult:
+    file_path: str
+    status: str  # loaded | replaced | unchanged | rejected
+    rows_loaded: dict[str, int] = field(default_factory=dict)  # raw table -> rows
+    quarantined: dict[str, int] = field(default_factory=dict)  # reason -> rows (file-level rejections count 1)
+    rows_skipped: int = 0
+    error: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class SourceLoadResult:
+    source: str
+    files: list[FileResult] = field(default_factory=list)
+    files_ignored: list[str] = field(default_factory=list)  # unsupported extensions in the source folder
+    loaded_at: datetime | None = None
+
+    def _count(self, *statuses: str) -> int:
+        return sum(1 for f in self.files if f.status in statuses)
+
+    @property
+    def files_seen(self) -> int:
+        return len(self.files)
+
+    @property
+    def files_loaded(self) -> int:
+        """Files whose content was read and loaded in this run (new paths and replacements)."""
+        return self._count("loaded", "replaced")
+
+    @property
+    def files_unchanged(self) -> int:
+        return self._count("unchanged")
+
+    @property
+    def files_replaced(self) -> int:
+        return self._count("replaced")
+
+    @property
+    def files_rejected(self) -> int:
+        return self._count("rejected")
+
+    @property
+    def rows_loaded_by_table(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for result in self.files:
+            totals.update(result.rows_loaded)
+        return dict(totals)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(self.rows_loaded_by_table.values())
+
+    @property
+    def quarantined_by_reason(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for result in self.files:
+            totals.update(result.quarantined)
+        return dict(sorted(totals.items()))
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(self.quarantined_by_reason.values())
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(f.rows_skipped for f in self.files)
+
+    @property
+    def rejected_files(self) -> list[RejectedFile]:
+        return [
+            RejectedFile(self.source, f.file_path, f.reason or "unreadable_file", f.error or "")
+            for f in self.files
+            if f.status == "rejected"
+        ]
+
+
+@dataclass(frozen=True)
+class _Prior:
+    status: str
+    sha256: str
+    size_bytes: int
+    error: str | None
+
+
+# ---------------------------------------------------------------------------------------------- schema
+
+
+@cache
+def _contract_columns(schema_sql: str) -> tuple[tuple[str, str, str], ...]:
+    """(table, column, type) of every raw table, as the contract declares them (read once per process)."""
+    scratch = duckdb.connect()
+    try:
+        scratch.execute(schema_sql)
+        return tuple(
+            scratch.execute(
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where table_schema = 'raw' order by table_name, ordinal_position"
+            ).fetchall()
+        )
+    finally:
+        scratch.close()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every raw table (absent sources get empty tables) and add columns a newer contract adds."""
+    schema_sql = SCHEMA_SQL.read_text(encoding="utf-8")
+    wanted = _contract_columns(schema_sql)
+    present = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+        ).fetchall()
+    )
+    if {(t, c) for t, c, _ in wanted} <= present:
+        return
+    con.execute(schema_sql)
+    present = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+        ).fetchall()
+    )
+    for table, column, data_type in wanted:
+        if (table, column) not in present:
+            con.execute(f"alter table raw.{ident(table)} add column {ident(column)} {data_type}")
+
+
+# ------------------------------------------------------------------------------------------- the loader
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _ts(moment: datetime) -> str:
+    return f"timestamp '{moment.isoformat(sep=' ')}'"
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    landing_dir: Path | str,
+    *,
+    now: datetime | None = None,
+    config: IngestConfig | None = None,
+) -> SourceLoadResult:
+    """Load every new or changed file of one source. Bad input never raises: it is quarantined, or the file
+    is recorded as rejected. `now` (default: the clock) is the load time the future-timestamp rule uses."""
+    if source not in SOURCE_DEFS:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    definition = SOURCE_DEFS[source]
+    config = config or load_config()
+    landing_dir = Path(landing_dir)
+    loaded_at = _utc_now()
+    ctx = ReadContext(config=config, now=_naive_utc(now) if now else loaded_at)
+    # Strings without an offset are UTC; DuckDB's progress bar would only clutter the run logs.
+    con.execute("set session timezone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
+    ensure_raw_schema(con)
+    install_macros(con, config)
+    discovery = discover(landing_dir, definition.folder, definition.formats)
+    result = SourceLoadResult(source=source, files_ignored=discovery.ignored, loaded_at=loaded_at)
+    priors = _priors(con, [f.rel_path for f in discovery.files])
+    for file in discovery.files:
+        priors_of_file = priors.get(file.rel_path, [])
+        result.files.append(_ingest_file(con, definition, file, priors_of_file, ctx=ctx, loaded_at=loaded_at))
+    return result
+
+
+def _priors(con: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, list[_Prior]]:
+    if not paths:
+        return {}
+    rows = con.execute(
+        "select file_path, status, content_sha256, size_bytes, error from raw.load_manifest "
+        "where status in ('loaded', 'rejected') and list_contains(?, file_path)",
+        [paths],
+    ).fetchall()
+    priors: dict[str, list[_Prior]] = {}
+    for path, status, sha, size, error in rows:
+        priors.setdefault(path, []).append(_Prior(status, sha, size, error))
+    return priors
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    """One landing file to load, with what the run knows about it."""
+
+    con: duckdb.DuckDBPyConnection
+    definition: SourceDef
+    file: LandingFile
+    priors: tuple[_Prior, ...]
+    ctx: ReadContext
+    loaded_at: datetime
+
+    @property
+    def replacing(self) -> bool:
+        return bool(self.priors)
+
+
+def _known_outcome(file: LandingFile, priors: list[_Prior]) -> FileResult | None:
+    """The result for a file whose exact content the manifest already holds (it is not read again)."""
+    same = [p for p in priors if p.sha256 == file.sha256 and p.size_bytes == file.size_bytes]
+    if any(p.status == "loaded" for p in same):
+        return FileResult(file.rel_path, "unchanged")
+    if same:  # rejected before and unchanged since: still rejected
+        reason, _, error = (same[0].error or "").partition(": ")
+        return FileResult(file.rel_path, "rejected", error=error or reason, reason=reason or "unreadable_file")
+    return None
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    definition: SourceDef,
+    file: LandingFile,
+    priors: list[_Prior],
+    *,
+    ctx: ReadContext,
+    loaded_at: datetime,
+) -> FileResult:
+    known = _known_outcome(file, priors)
+    if known:
+        return known
+    job = _FileJob(con, definition, file, tuple(priors), ctx, loaded_at)
+    if file.problem_reason:
+        return _record_rejection(job, file.problem_reason, file.problem_detail or "")
+    try:
+        return _in_transaction(con, lambda: _load_file(job))
+    except FileRejectedError as rejected:
+        salvaged = _load_salvaged(job) if rejected.reason == "truncated_gzip" else None
+        return salvaged or _record_rejection(job, rejected.reason, rejected.detail)
+    except DATA_ERRORS as error:
+        return _record_rejection(job, classify_error(str(error)), f"{file.rel_path}: {sanitize_error(str(error))}")
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], FileResult]) -> FileResult:
+    """Run one file's load in a transaction: everything commits, or nothing (the temp tables go too)."""
+    con.execute("begin transaction")
+    try:
+        outcome = work()
+        con.execute("commit")
+        return outcome
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        drop_temp(con)
+
+
+def _load_salvaged(job: _FileJob) -> FileResult | None:
+    """A truncated gzip: load its complete lines and quarantine the cut (None if it cannot be salvaged)."""
+    if not job.file.rel_path.lower().endswith(".gz"):
+        return None
+    salvage = salvage_truncated_gzip(job.file.abs_path)
+    if salvage is None:
+        return None
+    suffix = {"csv": ".csv", "json": ".json"}.get(job.file.fmt, ".jsonl")
+    with in_memory(job.con, salvage.complete, suffix) as memory_path:
+        copy = replace(job, file=replace(job.file, salvaged_from=memory_path))
+        return _in_transaction(job.con, lambda: _load_file(copy, salvage))
+
+
+def _load_file(job: _FileJob, salvage: Salvage | None = None) -> FileResult:
+    con, definition, file, loaded_at = job.con, job.definition, job.file, job.loaded_at
+    path_sql = lit(file.rel_path)
+    if file.size_bytes == 0:
+        counts: dict[tuple[str | None, str | None], int] = {}
+    else:
+        definition.build_batch(con, file, job.ctx)
+        if salvage is not None:
+            _quarantine_cut(con, file, salvage)
+        counts = {
+            (target, reason): n
+            for target, reason, n in con.execute(
+                f"select _target, _reason, count(*) from {BATCH} group by all"
+            ).fetchall()
+        }
+    if job.replacing:
+        for target in definition.targets:
+            con.execute(f"delete from raw.{target.table} where _source_file = {path_sql}")
+        con.execute(f"delete from raw.quarantine where file_path = {path_sql}")
+        con.execute(
+            f"update raw.load_manifest set status = 'replaced' "
+            f"where file_path = {path_sql} and status in ('loaded', 'rejected')"
+        )
+    result = FileResult(file.rel_path, "replaced" if job.replacing else "loaded")
+    skipped = sum(n for (target, reason), n in counts.items() if target is None and reason is None)
+    quarantined: Counter[str] = Counter()
+    for (_, reason), n in counts.items():
+        if reason is not None:
+            quarantined[reason] += n
+    crash_marker = os.environ.get(CRASH_ENV_VAR)
+    if file.size_bytes:
+        for target in definition.targets:
+            duplicates = _mark_duplicates(con, target) if target.call_key else (0, 0)
+            skipped += duplicates[0]
+            if duplicates[1]:
+                quarantined["duplicate_conflicting"] += duplicates[1]
+            result.rows_loaded[target.table] = _insert_target(con, target, file, loaded_at)
+            if crash_marker and (crash_marker == "*" or crash_marker in file.rel_path):
+                raise InjectedCrash(f"injected crash after inserting into raw.{target.table} from {file.rel_path}")
+        _insert_quarantine(con, definition, file, loaded_at)
+    else:
+        result.rows_loaded = {t.table: 0 for t in definition.targets}
+    result.quarantined = dict(quarantined)
+    result.rows_skipped = skipped
+    con.execute(
+        "insert into raw.load_manifest (file_path, source, size_bytes, content_sha256, status, rows_loaded, "
+        "rows_quarantined, rows_skipped, error, loaded_at) values (?, ?, ?, ?, 'loaded', ?, ?, ?, null, ?)",
+        [
+            file.rel_path,
+            definition.name,
+            file.size_bytes,
+            file.sha256,
+            sum(result.rows_loaded.values()),
+            sum(quarantined.values()),
+            skipped,
+            loaded_at,
+        ],
+    )
+    return result
+
+
+def _quarantine_cut(con: duckdb.DuckDBPyConnection, file: LandingFile, salvage: Salvage) -> None:
+    header_lines = 1 if file.fmt == "csv" else 0
+    cut_row = salvage.complete_lines + 1 - header_lines
+    detail = (
+        f"the gzip stream ends inside line {salvage.complete_lines + 1}: the {salvage.complete_lines} complete lines "
+        "before it were read; the cut line and anything after it are lost"
+    )
+    con.execute(
+        f"insert into {BATCH} by name select ? as _source_row, null::varchar as _target, 'truncated_gzip' as _reason, "
+        f"? as _detail, {REDACT}(?) as _raw_text",
+        [cut_row, detail, salvage.cut_line[:100_000]],
+    )
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[int, int]:
+    """Rows of this batch whose call id was seen earlier (earlier in the file, or already loaded).
+
+    Identical content -> dropped and counted as skipped; different content -> duplicate_conflicting. The
+    first occurrence wins: the row already loaded, else the earliest row of the file. Returns (skipped,
+    conflicting) and leaves the verdicts in the temp table _dups."""
+    keys = ", ".join(ident(k) for k in target.call_key)
+    content = ", ".join(f"{ident(c)} := {ident(c)}" for c in target.columns)
+    table = f"raw.{target.table}"
+    good = f"_target = {lit(target.table)} and _reason is null"
+    con.execute(
+        f"create or replace temp table _dup_keys as "
+        f"select {keys} from {BATCH} where {good} group by all having count(*) > 1"
+    )
+    already_loaded = con.execute(f"select exists (select 1 from {table})").fetchone()[0]
+    if already_loaded:
+        con.execute(
+            f"insert into _dup_keys select distinct {keys} from {BATCH} b semi join {table} r using ({keys}) "
+            f"where {good} and b.{ident(target.call_key[0])} is not null"
+        )
+    if not con.execute("select exists (select 1 from _dup_keys)").fetchone()[0]:
+        return 0, 0
+    label = " || '/' || ".join(f"coalesce(r.{ident(k)}, '')" for k in target.call_key)
+    con.execute(
+        f"""
+        create or replace temp table _dups as
+        with candidates as (
+            select rowid as _row_id, _source_row, {keys}, struct_pack({content}) as c
+            from {BATCH} semi join (select distinct * from _dup_keys) using ({keys})
+            where {good}
+        ),
+        ranked as (
+            select *, row_number() over w as rn, first_value(c) over w as first_c,
+                   first_value(_source_row) over w as first_row
+            from candidates
+            window w as (
+                partition by {keys} order by _source_row, _row_id rows between unbounded preceding and current row
+            )
+        ),
+        existing as (
+            select {keys}, arg_min(struct_pack({content}), (_source_file, _source_row)) as c,
+                   arg_min(_source_file || ':' || _source_row, (_source_file, _source_row)) as loc
+            from {table} semi join (select distinct * from _dup_keys) using ({keys})
+            group by all
+        )
+        select r._row_id,
+               case when coalesce(e.c, r.first_c) is not distinct from r.c then 'skip' else 'conflict' end as verdict,
+               case when e.loc is not null then 'call id ' || {label} || ' already loaded from ' || e.loc
+                    else 'call id ' || {label} || ' first seen at row ' || r.first_row || ' of this file' end
+               || ' with different content' as detail,
+               to_json(r.c)::varchar as raw_text
+        from ranked r left join existing e using ({keys})
+        where e.c is not null or r.rn > 1"""
+    )
+    skipped, conflicting = con.execute(
+        "select count(*) filter (where verdict = 'skip'), count(*) filter (where verdict = 'conflict') from _dups"
+    ).fetchone()
+    con.execute(
+        f"""update {BATCH} set _reason = 'duplicate_conflicting', _detail = d.detail, _raw_text = d.raw_text
+        from _dups d where {BATCH}.rowid = d._row_id and d.verdict = 'conflict'"""
+    )
+    con.execute(
+        f"update {BATCH} set _target = null from _dups d where {BATCH}.rowid = d._row_id and d.verdict = 'skip'"
+    )
+    return skipped, conflicting
+
+
+def _insert_target(con: duckdb.DuckDBPyConnection, target: Target, file: LandingFile, loaded_at: datetime) -> int:
+    columns = ", ".join(ident(c) for c in target.columns)
+    inserted = con.execute(
+        f"""insert into raw.{ident(target.table)} by name
+        select {columns}, {lit(file.rel_path)} as _source_file, _source_row, {_ts(loaded_at)} as _loaded_at
+        from {BATCH} where _target = {lit(target.table)} and _reason is null"""
+    ).fetchone()[0]
+    return int(inserted)
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection, definition: SourceDef, file: LandingFile, loaded_at: datetime
+) -> None:
+    con.execute(
+        f"""insert into raw.quarantine
+            (source, file_path, source_row, reason, detail, raw_text, quarantined_at, content_sha256)
+        select {lit(definition.name)}, {lit(file.rel_path)}, _source_row, _reason, _detail, _raw_text,
+               {_ts(loaded_at)}, {lit(file.sha256)}
+        from {BATCH} where _reason is not null order by _source_row, rowid"""
+    )
+
+
+def _record_rejection(job: _FileJob, reason: str, detail: str) -> FileResult:
+    """A file that cannot be read: a manifest entry 'rejected' and one quarantine row naming the reason.
+
+    Rows an earlier version of the path loaded stay (the new content is not readable, so nothing replaces
+    them); an earlier rejected version of the path is superseded."""
+    con, definition, file, loaded_at = job.con, job.definition, job.file, job.loaded_at
+    con.execute("begin transaction")
+    try:
+        earlier_rejected = [p.sha256 for p in job.priors if p.status == "rejected"]
+        if earlier_rejected:
+            con.execute(
+                "update raw.load_manifest set status = 'replaced' where file_path = ? and status = 'rejected'",
+                [file.rel_path],
+            )
+            con.execute(
+                "delete from raw.quarantine where file_path = ? and list_contains(?, content_sha256)",
+                [file.rel_path, earlier_rejected],
+            )
+        con.execute(
+            "insert into raw.load_manifest (file_path, source, size_bytes, content_sha256, status, rows_loaded, "
+            "rows_quarantined, rows_skipped, error, loaded_at) values (?, ?, ?, ?, 'rejected', 0, 0, 0, ?, ?)",
+            [file.rel_path, definition.name, file.size_bytes, file.sha256, f"{reason}: {detail}", loaded_at],
+        )
+        con.execute(
+            "insert into raw.quarantine (source, file_path, source_row, reason, detail, raw_text, quarantined_at, "
+            "content_sha256) values (?, ?, null, ?, ?, null, ?, ?)",
+            [definition.name, file.rel_path, reason, detail, loaded_at, file.sha256],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return FileResult(file.rel_path, "rejected", quarantined={reason: 1}, error=detail, reason=reason)
+
+
+def outstanding_rejections(con: duckdb.DuckDBPyConnection, landing_dir: Path | str) -> list[RejectedFile]:
+    """Rejected files still waiting for a fix: their manifest entry is 'rejected' and the file is still in
+    the landing folder (a fixed file replaces the entry on the next load; a deleted one no longer counts)."""
+    landing_dir = Path(landing_dir)
+    rows = con.execute(
+        "select source, file_path, error from raw.load_manifest where status = 'rejected' order by file_path"
+    ).fetchall()
+    outstanding = []
+    for source, path, error in rows:
+        if os.path.lexists(landing_dir / path):
+            reason, _, detail = (error or "").partition(": ")
+            outstanding.append(RejectedFile(source, path, reason, detail))
+    return outstanding
