@@ -104,7 +104,8 @@ create table if not exists raw.litellm_spend_logs (
     completion_tokens bigint,
     total_tokens bigint,
     cache_read_input_tokens bigint,      -- from metadata.usage_object
-    cache_creation_input_tokens bigint,  -- from metadata.usage_object
+    cache_creation_input_tokens bigint,  -- from metadata.usage_object (all cache writes)
+    cache_creation_1h_input_tokens bigint,  -- the 1h part: metadata.usage_object.cache_creation_input_token_details
     reasoning_tokens bigint,             -- from metadata.usage_object.completion_tokens_details, when present
     api_key varchar,                     -- hashed key, as LiteLLM stores it
     "user" varchar,

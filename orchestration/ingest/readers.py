@@ -540,6 +540,7 @@ def derive_litellm(select: TypedSelect, relation: InputRelation, ctx: ReadContex
     kinds = {
         "cache_read_input_tokens": "bigint",
         "cache_creation_input_tokens": "bigint",
+        "cache_creation_1h_input_tokens": "bigint",
         "reasoning_tokens": "bigint",
         "metadata_attempt": "integer",
     }
@@ -548,7 +549,12 @@ def derive_litellm(select: TypedSelect, relation: InputRelation, ctx: ReadContex
         raw = extracted[0] if len(extracted) == 1 else "coalesce(" + ", ".join(extracted) + ")"
         kind = kinds.get(column, "text")
         select.add(column, convert(raw, "VARCHAR", kind), kind, raw)
-        if column in {"cache_read_input_tokens", "cache_creation_input_tokens", "reasoning_tokens"}:
+        if column in {
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+            "cache_creation_1h_input_tokens",
+            "reasoning_tokens",
+        }:
             select.checks.append((f"{ident(column)} < 0", "negative_tokens", f"'{column} = ' || {ident(column)}"))
     for column, keys in config.litellm_request_tags.items():
         picks = [
@@ -656,6 +662,7 @@ LITELLM = FlatSource(
         input="prompt_tokens",
         cache_read="cache_read_input_tokens",
         cache_write="cache_creation_input_tokens",
+        cache_write_1h="cache_creation_1h_input_tokens",
         output="completion_tokens",
         reasoning="reasoning_tokens",
     ),
@@ -1257,7 +1264,8 @@ def _fields_columns(reader: FlatSource | PageSource, extra: Sequence[str] = ()) 
 
 
 LITELLM_EXTRA_COLUMNS = (
-    "cache_read_input_tokens", "cache_creation_input_tokens", "reasoning_tokens", "request_tags", "feature",
+    "cache_read_input_tokens", "cache_creation_input_tokens", "cache_creation_1h_input_tokens", "reasoning_tokens",
+    "request_tags", "feature",
     "tenant_id", "plan_tier", "user_id", "metadata_trace_id", "metadata_parent_request_id", "metadata_attempt",
     "metadata_environment",
 )  # fmt: skip

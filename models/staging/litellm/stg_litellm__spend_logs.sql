@@ -53,7 +53,7 @@ final as (
         coalesce(prompt_tokens, 0) as input_tokens,
         coalesce(cache_read_input_tokens, 0) as cache_read_tokens,
         coalesce(cache_creation_input_tokens, 0) as cache_write_tokens,
-        cast(0 as {{ dbt.type_bigint() }}) as cache_write_1h_tokens,
+        coalesce(cache_creation_1h_input_tokens, 0) as cache_write_1h_tokens,
         coalesce(completion_tokens, 0) as output_tokens,
         coalesce(reasoning_tokens, 0) as reasoning_tokens,
         cast(spend as {{ money_type() }}) as gateway_spend_usd,
