@@ -68,9 +68,7 @@ def generate(
     days: Annotated[int, typer.Option(help="Length of the period in days", min=1)] = 61,
     tenants: Annotated[int, typer.Option(help="Number of customer tenants", min=3)] = 40,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files")] = 7,
-    start: Annotated[
-        str | None, typer.Option(help="First day of the period, YYYY-MM-DD [default 2026-08-01]")
-    ] = None,
+    start: Annotated[str | None, typer.Option(help="First day of the period, YYYY-MM-DD [default 2026-08-01]")] = None,
     otlp_max_calls: Annotated[
         int | None, typer.Option(help="Cap on calls written as OTLP JSON; the rest go to canonical Parquet")
     ] = None,
@@ -136,7 +134,9 @@ def summary(warehouse: WarehouseOption = None) -> None:
 @app.command()
 def report(
     warehouse: WarehouseOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="HTML file to write [default reports/ai_cost_report.html]")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML file to write [default reports/ai_cost_report.html]")
+    ] = None,
 ) -> None:
     """Write the self-contained HTML report (opens offline) from the marts."""
     settings = Settings.from_env(warehouse=warehouse)

@@ -27,9 +27,7 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def run_nightly(
-    settings: Settings, *, full_refresh: bool = False, echo: Callable[[str], None] = print
-) -> RunOutcome:
+def run_nightly(settings: Settings, *, full_refresh: bool = False, echo: Callable[[str], None] = print) -> RunOutcome:
     settings.export_to_environ()
     log_path = settings.warehouse.parent / "logs" / "dbt_nightly.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

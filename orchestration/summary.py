@@ -80,9 +80,11 @@ def _section_calls(con: duckdb.DuckDBPyConnection, echo: Echo) -> None:
         """
     ).fetchone()
     calls, first_day, last_day, cost, list_cost, unpriced, production_cost = total
-    trees = con.execute("select count(*) from marts.fct_request_trees").fetchone()[0] if _exists(
-        con, "marts", "fct_request_trees"
-    ) else None
+    trees = (
+        con.execute("select count(*) from marts.fct_request_trees").fetchone()[0]
+        if _exists(con, "marts", "fct_request_trees")
+        else None
+    )
     echo(f"Calls (marts.fct_llm_calls): {calls:,} calls in {trees or 0:,} request trees, {first_day} to {last_day}")
     echo(
         f"  cost {_money(cost)} (production {_money(production_cost)}); a cache-blind report would say "

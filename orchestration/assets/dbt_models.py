@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: one asset per model and seed, dbt tests as asset checks, dbt
 sources mapped onto the ingestion assets (AssetKey(["raw", <table>])), groups by folder."""
+
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
