@@ -52,15 +52,21 @@ format: setup  ## apply ruff and sqlfluff fixes
 dbt-build: setup  ## dbt build against the warehouse (AICOST_WAREHOUSE)
 	$(BIN)/dbt build
 
-docs: setup  ## build the static dbt docs site into target/ (open target/index.html)
+docs: setup  ## build the static dbt docs site into target/ (open target/static_index.html: one file, works offline)
 	$(BIN)/dbt docs generate --static
 
 bench: setup  ## the benchmark at 1M and 10M calls (writes bench/results.json and docs/BENCHMARKS.md)
 	$(BIN)/aicost bench --calls 1000000,10000000 --days 30
 
-test-spark: setup  ## build the project on local Spark and compare every mart with DuckDB
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
+
+$(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,spark]'
-	$(BIN)/pytest -m spark -p no:cacheprovider orchestration_tests/test_spark_parity.py
+	@touch $(SPARK_STAMP)
+
+test-spark: setup $(SPARK_STAMP)  ## build the whole project on local Spark (Java 17) and compare every mart with DuckDB
+	@test -n "$$JAVA_HOME" || command -v java >/dev/null || { echo "test-spark needs Java 17 (java on PATH or JAVA_HOME)"; exit 1; }
+	$(BIN)/pytest -m spark -p no:cacheprovider --durations=5 orchestration_tests/test_spark_parity.py
 
 clean:  ## remove build output (keeps .venv and the landing data)
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/export warehouse/lake reports
