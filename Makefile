@@ -17,7 +17,7 @@ DEMO_DAYS ?= 61
 DEMO_TENANTS ?= 40
 DEMO_SEED ?= 7
 
-.PHONY: help setup demo test lint format dbt-build docs bench test-spark clean
+.PHONY: help setup demo test lint format dbt-build docs dagster bench test-spark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ dbt-build: setup  ## dbt build against the warehouse (AICOST_WAREHOUSE)
 
 docs: setup  ## build the static dbt docs site into target/ (open target/static_index.html: one file, works offline)
 	$(BIN)/dbt docs generate --static
+
+dagster: setup  ## the Dagster UI and daemon (schedule, sensors) on http://127.0.0.1:3000
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions
 
 bench: setup  ## the benchmark at 1M and 10M calls (writes bench/results.json and docs/BENCHMARKS.md)
 	$(BIN)/aicost bench --calls 1000000,10000000 --days 30

@@ -140,11 +140,15 @@ def report(
 ) -> None:
     """Write the self-contained HTML report (opens offline) from the marts."""
     settings = Settings.from_env(warehouse=warehouse)
+    from orchestration.report import write_report
+    from orchestration.report.reader import WarehouseBusyError
+
+    if not settings.warehouse.exists():
+        raise _fail(f"no warehouse at {settings.warehouse} (run `aicost run` first)")
     try:
-        from orchestration.report import write_report
-    except ImportError:
-        raise _fail("the report is not available in this version") from None
-    path = write_report(settings, out or settings.report_path)
+        path = write_report(settings, out or settings.report_path)
+    except (WarehouseBusyError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
     typer.echo(f"report: {path}")
 
 

@@ -43,7 +43,8 @@ def run_nightly(settings: Settings, *, full_refresh: bool = False, echo: Callabl
     }
     started = time.monotonic()
     echo(f"running job '{NIGHTLY_JOB_NAME}' on {settings.landing_dir} -> {settings.warehouse}")
-    result = job.execute_in_process(run_config=run_config, instance=_instance(), raise_on_error=False)
+    instance = _instance()
+    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     outcome = RunOutcome(success=result.success, seconds=time.monotonic() - started, run_id=result.run_id)
 
     failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
@@ -70,6 +71,12 @@ def run_nightly(settings: Settings, *, full_refresh: bool = False, echo: Callabl
         outcome.reason = " | ".join(reasons)
     elif not result.success:
         outcome.reason = "the run failed (see the log above)"
+    # The alert sensors only see runs of a Dagster daemon; a run started here alerts by itself.
+    from orchestration.alerts import alert_on_run
+
+    alert_on_run(
+        instance, result.run_id, job=NIGHTLY_JOB_NAME, succeeded=outcome.success, failure_message=outcome.reason
+    )
     return outcome
 
 

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_llm_calls'}}}) }}
+
 -- Nothing silently dropped between the sources and the fact: every distinct call_id of the source
 -- records is in fct_llm_calls, and no other. (After an incremental run this also fails when a late
 -- file touched a day older than the look-back: run with --full-refresh.)

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_request_trees'}}}) }}
+
 -- Conservation: every dollar of fct_llm_calls is in exactly one request tree, retries and failed
 -- calls included. Exact decimal equality, no tolerance. Returns a row when the totals differ.
 with
