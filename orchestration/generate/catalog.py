@@ -177,7 +177,11 @@ UNPRICED_MODEL_KEYS = frozenset({"acme-llm-7b"})
 @dataclass(frozen=True)
 class FeatureSpec:
     feature_id: str
-    tree_share: float  # share of user actions (before plan weighting)
+    # Usage intensity (the population model, docs/GENERATOR.md): an active user of the feature makes
+    # lognormal(median, sigma) user actions (request trees) a working day, drawn once per user.
+    actions_per_day_median: float
+    actions_per_day_sigma: float
+    adoption: tuple[float, float, float]  # share of a tenant's AI-active users using it: starter, pro, enterprise
     models: dict[str, float]  # model key -> share of this feature's calls
     size_source: str  # azure (short chat turns) | mooncake (long conversations)
     input_scale: float
@@ -189,7 +193,6 @@ class FeatureSpec:
     one_hour_ttl_share: float  # share of cache-writing calls that ask for the 1h TTL
     long_context_share: float  # share of calls (on long-context models) drawn from the >150k tail
     child_tag_share: float  # share of non-root calls that still carry the tags
-    plan_weight: tuple[float, float, float]  # multiplier on tree_share for starter, pro, enterprise
     service: str  # OTel service.name of the backend that serves it
     agent_span: bool = False  # LLM calls hang under an 'invoke_agent' span (grandchildren of the root)
 
@@ -197,7 +200,9 @@ class FeatureSpec:
 FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         feature_id="draft-email",
-        tree_share=0.15,
+        actions_per_day_median=3.0,
+        actions_per_day_sigma=0.8,
+        adoption=(0.6, 0.6, 0.6),
         models={"gpt-5.4-mini": 0.55, "claude-haiku-4-5": 0.3, "gpt-5.6-sol": 0.15},
         size_source="azure",
         input_scale=1.0,
@@ -209,12 +214,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(1.0, 1.0, 1.0),
         service="compose-api",
     ),
     FeatureSpec(
         feature_id="summarize-thread",
-        tree_share=0.08,
+        actions_per_day_median=2.0,
+        actions_per_day_sigma=0.9,
+        adoption=(0.45, 0.5, 0.55),
         models={"claude-sonnet-4-5": 0.55, "gpt-5.6-sol": 0.3, "claude-haiku-4-5": 0.15},
         size_source="mooncake",
         input_scale=0.6,
@@ -226,12 +232,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.3,
         long_context_share=0.004,
         child_tag_share=0.4,
-        plan_weight=(0.8, 1.0, 1.2),
         service="inbox-api",
     ),
     FeatureSpec(
         feature_id="rewrite-tone",
-        tree_share=0.08,
+        actions_per_day_median=1.5,
+        actions_per_day_sigma=0.8,
+        adoption=(0.45, 0.4, 0.3),
         models={"gpt-4.1-mini": 0.7, "amazon.nova-lite-v1:0": 0.3},
         size_source="azure",
         input_scale=0.6,
@@ -243,12 +250,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(1.2, 1.0, 0.8),
         service="compose-api",
     ),
     FeatureSpec(
         feature_id="smart-reply",
-        tree_share=0.27,
+        actions_per_day_median=4.0,
+        actions_per_day_sigma=0.9,
+        adoption=(0.85, 0.8, 0.7),
         models={"gpt-4.1-mini": 0.5, "amazon.nova-lite-v1:0": 0.3, "claude-haiku-4-5": 0.2},
         size_source="azure",
         input_scale=0.35,
@@ -260,12 +268,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(1.4, 1.0, 0.7),
         service="inbox-api",
     ),
     FeatureSpec(
         feature_id="meeting-notes",
-        tree_share=0.04,
+        actions_per_day_median=1.0,
+        actions_per_day_sigma=0.6,
+        adoption=(0.2, 0.35, 0.45),
         models={"claude-sonnet-4-5": 0.45, "anthropic.claude-haiku-4-5-20251001-v1:0": 0.55},
         size_source="mooncake",
         input_scale=1.0,
@@ -277,12 +286,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.1,
         long_context_share=0.002,
         child_tag_share=0.4,
-        plan_weight=(0.5, 1.0, 1.3),
         service="calendar-api",
     ),
     FeatureSpec(
         feature_id="translate-message",
-        tree_share=0.07,
+        actions_per_day_median=1.5,
+        actions_per_day_sigma=1.0,
+        adoption=(0.3, 0.3, 0.3),
         models={"gpt-4.1-mini": 0.5, "amazon.nova-pro-v1:0": 0.5},
         size_source="azure",
         input_scale=0.7,
@@ -294,12 +304,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(1.0, 1.0, 1.0),
         service="inbox-api",
     ),
     FeatureSpec(
         feature_id="search-answer",
-        tree_share=0.08,
+        actions_per_day_median=2.0,
+        actions_per_day_sigma=0.8,
+        adoption=(0.35, 0.4, 0.45),
         models={"amazon.nova-pro-v1:0": 0.4, "gpt-5.4-mini": 0.4, "claude-haiku-4-5": 0.2},
         size_source="azure",
         input_scale=3.0,
@@ -311,12 +322,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.3,
-        plan_weight=(1.0, 1.0, 1.0),
         service="knowledge-api",
     ),
     FeatureSpec(
         feature_id="classify-ticket",
-        tree_share=0.1,
+        actions_per_day_median=6.0,
+        actions_per_day_sigma=1.0,
+        adoption=(0.25, 0.3, 0.35),
         models={"amazon.nova-lite-v1:0": 0.9, "acme-llm-7b": 0.02, "gpt-4.1-mini": 0.08},
         size_source="azure",
         input_scale=0.8,
@@ -328,12 +340,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(0.8, 1.0, 1.2),
         service="support-api",
     ),
     FeatureSpec(
         feature_id="extract-action-items",
-        tree_share=0.04,
+        actions_per_day_median=1.0,
+        actions_per_day_sigma=0.7,
+        adoption=(0.25, 0.3, 0.35),
         models={"claude-haiku-4-5": 0.5, "gpt-5.4-mini": 0.5},
         size_source="azure",
         input_scale=2.0,
@@ -345,12 +358,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(0.8, 1.0, 1.1),
         service="calendar-api",
     ),
     FeatureSpec(
         feature_id="agent-assist",
-        tree_share=0.025,
+        actions_per_day_median=6.0,
+        actions_per_day_sigma=1.1,
+        adoption=(0.05, 0.1, 0.15),
         models={"gpt-5.6-sol": 0.45, "claude-sonnet-4-5": 0.4, "anthropic.claude-haiku-4-5-20251001-v1:0": 0.15},
         size_source="mooncake",
         input_scale=0.5,
@@ -362,13 +376,14 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=1.0,
         long_context_share=0.004,
         child_tag_share=0.3,
-        plan_weight=(0.2, 1.0, 2.5),
         service="support-api",
         agent_span=True,
     ),
     FeatureSpec(
         feature_id="sentiment-insights",
-        tree_share=0.02,
+        actions_per_day_median=2.0,
+        actions_per_day_sigma=0.7,
+        adoption=(0.15, 0.2, 0.25),
         models={"amazon.nova-lite-v1:0": 0.6, "anthropic.claude-haiku-4-5-20251001-v1:0": 0.3, "acme-llm-7b": 0.1},
         size_source="azure",
         input_scale=1.2,
@@ -380,12 +395,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.5,
-        plan_weight=(1.0, 1.0, 1.0),
         service="support-api",
     ),
     FeatureSpec(
         feature_id="report-builder",
-        tree_share=0.015,
+        actions_per_day_median=2.0,
+        actions_per_day_sigma=1.0,
+        adoption=(0.06, 0.12, 0.2),
         models={"gpt-5.6-sol": 0.5, "amazon.nova-pro-v1:0": 0.5},
         size_source="azure",
         input_scale=2.5,
@@ -397,7 +413,6 @@ FEATURES: tuple[FeatureSpec, ...] = (
         one_hour_ttl_share=0.0,
         long_context_share=0.0,
         child_tag_share=0.4,
-        plan_weight=(0.3, 1.0, 2.0),
         service="analytics-api",
     ),
 )

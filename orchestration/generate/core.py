@@ -271,7 +271,7 @@ def generate_workload(
     models = resolved_models()
     tables = load_tables()
 
-    book = build_tenants(np.random.default_rng([seed, 0]), tenants, start, days)
+    book = build_tenants(np.random.default_rng([seed, 0]), tenants, start, days, calls)
     pinned, notes = _pinned_calls(start, days, otlp_enabled=otlp_max_calls > 0)
     period_start = datetime(start.year, start.month, start.day, tzinfo=UTC)
     pinned_by_day: dict[int, list[PinnedCall]] = {}
@@ -636,6 +636,7 @@ def _manifest(
         "truncated_gzip": truncated,
         "litellm_mispricing": {"rule": litellm.LITELLM_MISPRICING_RULE},
         "mau_below_call_users": mau_shortfall,
+        "population": ctx.book.population.summary(ctx.book.tenant_ids, ctx.book.base_plan, ctx.book.weights),
         "plan_changes": plan_changes,
         "contract_revenue": {ctx.book.tenant_ids[t]: str(v) for t, v in sorted(ctx.book.contract_revenue.items())},
         "special_calls": special_calls,

@@ -1,7 +1,8 @@
 """Product analytics: monthly active users per tenant and feature, and the subscription history.
 
 MAU counts the production users who really made AI calls in the month, plus users who were active in
-the feature without an AI call (opened it, read a cached result). Product analytics names features its
+the feature without an AI call (opened it, read a cached result): about one for every five calling
+users, drawn from the tenant's other seats. Product analytics names features its
 own way ('email-drafting', 'smart-replies', 'ask-docs' before the rename), as seeds/feature_aliases.csv
 records. One tenant/feature/month is deliberately reported below the users seen in calls (a tracking
 gap), and the manifest names it.
@@ -12,17 +13,22 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from orchestration.generate.catalog import FEATURES, OLD_SEARCH_LABEL, PRODUCT_FEATURE_NAMES, RENAME_DATE
 from orchestration.generate.records import FileRecord, distinct_sorted, write_bytes
-from orchestration.generate.workload import DAY_US, DayCalls, TenantBook, WorkloadContext
+from orchestration.generate.workload import DAY_US, DayCalls, TenantBook, WorkloadContext, to_us
 
-NON_AI_ACTIVE_SHARE = 0.12  # of the tenant's remaining seats, active in a feature without an AI call
+NON_AI_ACTIVE_RATIO = 0.2  # active users without an AI call per user with calls (from the remaining seats)
+UNCALLED_FEATURE_ACTIVE_SHARE = 0.036  # of the seats, in a feature nobody called (when it is exported at all)
 MAU_SHORTFALL = 2
+
+
+def _next_month(month: date) -> datetime:
+    return datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
 
 
 def product_feature_name(feature_id: str, month: date) -> str:
@@ -75,22 +81,33 @@ class ActiveUsers:
 def write_mau(root: Path, active: ActiveUsers, rng: np.random.Generator) -> tuple[list[FileRecord], dict[str, object]]:
     book: TenantBook = active.ctx.book
     with_calls = active.users_with_calls()
-    # The deliberate tracking gap: a busy tenant/feature/month reported below its calling users.
-    eligible = sorted(((count, key) for key, count in with_calls.items() if count > MAU_SHORTFALL + 1), reverse=True)
-    shortfall_key = eligible[min(2, len(eligible) - 1)][1] if eligible else None
+    # The deliberate tracking gap: a busy tenant/feature/month reported below its calling users (the third
+    # largest group of more than MAU_SHORTFALL + 1 users; in tiny samples the largest group, reported
+    # min(MAU_SHORTFALL, users - 1) below, or left out of the export when it has a single user).
+    groups = sorted(((count, key) for key, count in with_calls.items()), reverse=True)
+    eligible = [group for group in groups if group[0] > MAU_SHORTFALL + 1]
+    shortfall_key = eligible[min(2, len(eligible) - 1)][1] if eligible else (groups[0][1] if groups else None)
     files, shortfall = [], {}
+    tenant_index = np.arange(len(book.tenant_ids))
     for month_index, month in enumerate(active.months):
         rows = []
+        month_end = min(to_us(_next_month(month)), active.ctx.period_end_us) - 1
+        _, month_end_seats = book.plan_and_seats_at(tenant_index, np.full(tenant_index.size, month_end))
         for tenant, tenant_id in enumerate(book.tenant_ids):
-            seats = int(book.max_seats[tenant])
+            seats = int(month_end_seats[tenant])
             for feature_index, feature in enumerate(FEATURES):
                 calling = with_calls.get((month_index, tenant, feature_index), 0)
                 if calling == 0 and rng.random() > 0.3:
                     continue  # most features nobody touched are absent from the export
-                extra = int(rng.binomial(max(seats - calling, 0), NON_AI_ACTIVE_SHARE * (0.3 if calling == 0 else 1)))
+                remaining = max(seats - calling, 0)
+                if calling:
+                    share = min(1.0, NON_AI_ACTIVE_RATIO * calling / remaining) if remaining else 0.0
+                else:
+                    share = UNCALLED_FEATURE_ACTIVE_SHARE
+                extra = int(rng.binomial(remaining, share))
                 mau = calling + extra
                 if (month_index, tenant, feature_index) == shortfall_key:
-                    mau = calling - MAU_SHORTFALL
+                    mau = calling - (min(MAU_SHORTFALL, calling - 1) if calling > 1 else 1)
                     shortfall = {
                         "month": month.isoformat(),
                         "tenant_id": tenant_id,

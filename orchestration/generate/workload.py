@@ -30,6 +30,13 @@ from orchestration.generate.catalog import (
     ModelSpec,
 )
 from orchestration.generate.empirical import EmpiricalTables
+from orchestration.generate.population import (
+    MAX_RETRIES,
+    MIN_SEATS,
+    RETRY_FAILURE_PROBABILITY,
+    Population,
+    build_population,
+)
 
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
@@ -38,14 +45,12 @@ SOURCES = ("otlp", "litellm", "canonical")
 OTLP, LITELLM, CANONICAL = range(3)
 SOURCE_PREFERENCE = (0.65, 0.25, 0.10)  # share of trees each source would take if no cap applied
 LITELLM_CAP_SHARE_OF_OTLP = 0.4  # LiteLLM is a text export too: capped at 40% of otlp_max_calls
-RETRY_FAILURE_PROBABILITY = 0.03  # per attempt: a timeout / 5xx after the prompt was processed
-MAX_RETRIES = 3
 QA_USERS = 4  # staging traffic comes from QA bots, not from customers' users
 # UTC hour-of-day activity of a US/EU business SaaS.
 HOUR_WEIGHTS = np.array([2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 8, 8, 9, 9, 9, 8, 7, 6, 5, 4, 3, 3, 2], dtype=float)
 WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.45, 0.4)  # Monday..Sunday
 MONTHLY_GROWTH = 0.12  # traffic grows ~12% a month so month-over-month metrics move
-TENANT_PARETO_EXPONENT = 0.9  # rank^-a weights: a handful of tenants drive about half the tokens
+TENANT_PARETO_EXPONENT = 0.8  # rank^-a weights: a handful of tenants drive about half the tokens
 
 
 def to_us(moment: datetime) -> int:
@@ -88,17 +93,19 @@ class PlanChange:
 
 @dataclass
 class TenantBook:
-    """Tenants, their users and their type-2 subscription history."""
+    """Tenants, their seats and AI-active users (the population model) and their type-2 subscription history."""
 
     tenant_ids: list[str]
-    weights: np.ndarray
+    weights: np.ndarray  # expected share of the production calls (the Pareto weights)
     base_plan: np.ndarray
     base_seats: np.ndarray
     signup: list[date]
     changes: list[PlanChange]
     contract_revenue: dict[int, Decimal]
+    population: Population
     user_offset: np.ndarray = field(init=False)
     max_seats: np.ndarray = field(init=False)
+    pair_user: np.ndarray = field(init=False)  # global user index of each (user, feature) pair
 
     def __post_init__(self) -> None:
         max_seats = self.base_seats.copy()
@@ -106,6 +113,7 @@ class TenantBook:
             max_seats[change.tenant] = max(max_seats[change.tenant], change.seats)
         self.max_seats = max_seats
         self.user_offset = np.concatenate([[0], np.cumsum(max_seats)[:-1]]).astype(np.int64)
+        self.pair_user = self.user_offset[self.population.pair_tenant] + self.population.pair_local_user
 
     @property
     def customer_users(self) -> int:
@@ -151,7 +159,19 @@ class TenantBook:
         return rows
 
 
-def build_tenants(rng: np.random.Generator, tenants: int, start: date, days: int) -> TenantBook:
+def _changed_seats(rng: np.random.Generator, kind: str, seats: int, new_plan: int, active_users: int) -> int:
+    """Seats after a plan change: upgrades add 10-50 %, downgrades drop 10-40 % (never below the AI-active
+    users or the plan minimum), a seat change adds ~15 %."""
+    if kind == "upgrade":
+        changed = math.ceil(seats * rng.uniform(1.1, 1.5))
+    elif kind == "downgrade":
+        changed = math.floor(seats * rng.uniform(0.6, 0.9))
+    else:
+        changed = seats + max(1, round(seats * 0.15))
+    return max(changed, active_users, MIN_SEATS[new_plan])
+
+
+def build_tenants(rng: np.random.Generator, tenants: int, start: date, days: int, calls: int) -> TenantBook:
     ranks = np.arange(1, tenants + 1, dtype=float)
     ranked_weights = ranks**-TENANT_PARETO_EXPONENT * rng.lognormal(0.0, 0.15, tenants)
     ranked_weights = np.sort(ranked_weights)[::-1]
@@ -164,11 +184,11 @@ def build_tenants(rng: np.random.Generator, tenants: int, start: date, days: int
     rank_of[order] = np.arange(tenants)
     share_rank = rank_of / max(tenants - 1, 1)
     base_plan = np.where(share_rank < 0.2, 2, np.where(share_rank < 0.6, 1, 0)).astype(np.int64)
-    seat_ranges = {0: (3, 25), 1: (20, 120), 2: (120, 600)}
-    base_seats = np.array(
-        [int(rng.integers(*seat_ranges[int(plan)])) for plan in base_plan],
-        dtype=np.int64,
+    # Seats and users follow from the call volume (population.py); the population has its own stream.
+    population = build_population(
+        np.random.default_rng([int(rng.integers(2**32)), 1]), weights, base_plan, calls, day_weights(start, days)
     )
+    base_seats = population.seats.copy()
     signup = [start - timedelta(days=int(rng.integers(40, 700))) for _ in range(tenants)]
 
     # Plan changes mid-month (type-2 history): upgrades, one downgrade, one seat change.
@@ -189,8 +209,7 @@ def build_tenants(rng: np.random.Generator, tenants: int, start: date, days: int
             effective = start + timedelta(days=max(1, days // 2))
         plan = int(base_plan[tenant])
         new_plan = {"upgrade": plan + 1, "downgrade": plan - 1, "seats": plan}[kind]
-        low, high = seat_ranges[new_plan]
-        seats = int(base_seats[tenant]) + 5 if kind == "seats" else int(rng.integers(low, high))
+        seats = _changed_seats(rng, kind, int(base_seats[tenant]), new_plan, int(population.active_users[tenant]))
         changes.append(PlanChange(tenant, effective, new_plan, seats, kind))
 
     # Two enterprise tenants have negotiated contracts (the optional monthly_revenue_usd column).
@@ -208,6 +227,7 @@ def build_tenants(rng: np.random.Generator, tenants: int, start: date, days: int
         signup=signup,
         changes=changes,
         contract_revenue=contract_revenue,
+        population=population,
     )
 
 
@@ -278,13 +298,9 @@ class WorkloadContext:
     otlp_budget: np.ndarray
     litellm_budget: np.ndarray
     pinned_by_day: dict[int, list[PinnedCall]]
-    plan_feature_probs: np.ndarray = field(init=False)
     feature_model_probs: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        share = np.array([f.tree_share for f in FEATURES])
-        plan_weight = np.array([f.plan_weight for f in FEATURES]).T  # plans x features
-        self.plan_feature_probs = share[None, :] * plan_weight
         probs = np.zeros((len(FEATURES), len(self.models)))
         for fi, feature in enumerate(FEATURES):
             for key, weight in feature.models.items():
@@ -322,15 +338,14 @@ def _draw_steps_and_attempts(
 ) -> dict[str, np.ndarray]:
     book = ctx.book
     staging = rng.random(n_trees) < STAGING_TREE_SHARE
-    tenant = rng.choice(len(book.tenant_ids), size=n_trees, p=book.weights)
+    # A tree is one action of a (user, feature) pair, drawn in proportion to the pair's intensity.
+    pair = book.population.pick(rng.random(n_trees))
+    tenant = book.population.pair_tenant[pair]
+    feature = book.population.pair_feature[pair]
     hour = rng.choice(24, size=n_trees, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     start_us = day_start_us + hour * HOUR_US + rng.integers(0, HOUR_US, size=n_trees)
-    plan, seats = book.plan_and_seats_at(tenant, start_us)
-    feature = choose_by_group(rng, plan, ctx.plan_feature_probs)
-    # Power users: a few users of a tenant make most of its calls.
-    user_local = np.minimum(np.floor(seats * rng.random(n_trees) ** 2.2), seats - 1).astype(np.int64)
-    user = book.user_offset[tenant] + user_local
-    user = np.where(staging, book.customer_users + rng.integers(0, QA_USERS, size=n_trees), user)
+    plan, _ = book.plan_and_seats_at(tenant, start_us)
+    user = np.where(staging, book.customer_users + rng.integers(0, QA_USERS, size=n_trees), book.pair_user[pair])
 
     median_extra = _feature_column([f.steps_median_extra for f in FEATURES], feature)
     sigma = _feature_column([f.steps_sigma for f in FEATURES], feature)
