@@ -14,13 +14,14 @@
       output          at output_mtok; when output_reasoning_mtok exists, the reasoning part of the
                       output at output_reasoning_mtok and only the rest at output_mtok
       per request     requests_kcount / 1000
+    Each type's term is llm_call_cost_part (the reconciliation prices the parts separately, so both
+    read the same rules).
     A missing price with no fallback contributes 0 (the unit is not billed by that model).
 
     cache_blind = true gives list_cost_usd: every input token (uncached, cache read, both cache
     writes) at input_mtok; output and the per-request fee as above. -#}
 {% macro llm_call_cost(price_prefix='price_', cache_blind=false) -%}
     {%- set p = price_prefix -%}
-    {%- set reasoning_priced = p ~ 'output_reasoning_mtok is not null' -%}
     cast(
         (
         {%- if cache_blind %}
@@ -28,25 +29,13 @@
                 '(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens)',
                 'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000) }}
         {%- else %}
-            {{ units_times_price('uncached_input_tokens', 'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000) }}
-            + {{ units_times_price(
-                'cache_read_tokens',
-                'coalesce(' ~ p ~ 'cache_read_mtok, ' ~ p ~ 'input_mtok, 0)', 1000000) }}
-            + {{ units_times_price(
-                'cache_write_5m_tokens',
-                'coalesce(' ~ p ~ 'cache_write_mtok, ' ~ p ~ 'input_mtok, 0)', 1000000) }}
-            + {{ units_times_price(
-                'cache_write_1h_tokens',
-                'coalesce(' ~ p ~ 'cache_write_1h_mtok, ' ~ p ~ 'cache_write_mtok, ' ~ p ~ 'input_mtok, 0)',
-                1000000) }}
+            {{ llm_call_cost_part('uncached_input', p) }}
+            + {{ llm_call_cost_part('cache_read', p) }}
+            + {{ llm_call_cost_part('cache_write_5m', p) }}
+            + {{ llm_call_cost_part('cache_write_1h', p) }}
         {%- endif %}
-            + {{ units_times_price(
-                'output_tokens - case when ' ~ reasoning_priced ~ ' then reasoning_tokens else 0 end',
-                'coalesce(' ~ p ~ 'output_mtok, 0)', 1000000) }}
-            + {{ units_times_price(
-                'case when ' ~ reasoning_priced ~ ' then reasoning_tokens else 0 end',
-                'coalesce(' ~ p ~ 'output_reasoning_mtok, 0)', 1000000) }}
-            + {{ units_times_price('1', 'coalesce(' ~ p ~ 'requests_kcount, 0)', 1000) }}
+            + {{ llm_call_cost_part('output', p) }}
+            + {{ llm_call_cost_part('requests', p) }}
         ) as {{ money_type() }}
     )
 {%- endmacro %}

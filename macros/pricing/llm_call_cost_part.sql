@@ -1,13 +1,13 @@
-{#- The part of llm_call_cost (macros/pricing) that one token type contributes, in USD at full
-    decimal scale (no cast: callers sum parts and cast once). The parts of the six types add up to
-    llm_call_cost exactly; tests/intermediate/finance asserts it on every build.
+{#- The part of llm_call_cost that one token type contributes, in USD at full decimal scale (no cast:
+    callers sum parts and cast once). llm_call_cost is the sum of the six parts, so the parts add up
+    to it exactly; tests/intermediate/finance asserts it on every build.
 
     token_type: uncached_input | cache_read | cache_write_5m | cache_write_1h | output | requests
     price_prefix: prefix of the applicable unit-price columns on the row (default 'price_').
     requests: SQL expression of the number of requests the row stands for ('1' for one call, a
     count for rows that sum the tokens of calls sharing one set of prices).
 
-    The fallbacks are those of llm_call_cost: cache read at cache_read_mtok else input_mtok; cache
+    The fallbacks (docs: pricing_rules): cache read at cache_read_mtok else input_mtok; cache
     write 5m at cache_write_mtok else input_mtok; cache write 1h at cache_write_1h_mtok else
     cache_write_mtok else input_mtok; output at output_mtok, its reasoning part at
     output_reasoning_mtok when the model has one; requests at requests_kcount per thousand. -#}
