@@ -145,6 +145,11 @@ def _day_bounds(start: date, day_index: int) -> tuple[datetime, datetime]:
     return begin, begin + timedelta(days=1)
 
 
+# The four paged reports; the kind also seeds the report's page cursors.
+OPENAI_COSTS, ANTHROPIC_COSTS, OPENAI_USAGE, ANTHROPIC_USAGE = 1, 2, 3, 4
+OPENAI_PAGE_KINDS = (OPENAI_COSTS, OPENAI_USAGE)
+
+
 def _page_token(seed: int, kind: int, page: int) -> str:
     word = ids.hashed(seed, ids.STREAM_BAD + 1 + kind, np.array([page], dtype=np.uint64))[0]
     return f"page_{int(word):016x}"
@@ -173,8 +178,27 @@ class BillingOutput:
     searches_by_day: dict[int, int] = field(default_factory=dict)
 
 
-def _write_page(root: Path, relative: str, payload: dict[str, object]) -> None:
+def _write_page(
+    root: Path, relative: str, buckets: list[dict[str, object]], *, seed: int, kind: int, page: int, pages: int
+) -> None:
+    """One page of a cost or usage report, with the cursor to the next; OpenAI's pages say "object": "page"."""
+    last = page == pages - 1
+    payload: dict[str, object] = {"object": "page"} if kind in OPENAI_PAGE_KINDS else {}
+    payload |= {"data": buckets, "has_more": not last, "next_page": None if last else _page_token(seed, kind, page + 1)}
     write_bytes(root / relative, (compact_json(payload) + "\n").encode())
+
+
+def _openai_bucket(begin: datetime, end: datetime, results: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "object": "bucket",
+        "start_time": int(begin.timestamp()),
+        "end_time": int(end.timestamp()),
+        "results": results,
+    }
+
+
+def _anthropic_bucket(begin: datetime, end: datetime, results: list[dict[str, object]]) -> dict[str, object]:
+    return {"starting_at": _iso(begin), "ending_at": _iso(end), "results": results}
 
 
 def write_openai_costs(root: Path, ledger: UsageLedger, drift: DriftSpec | None, seed: int) -> BillingOutput:
@@ -230,22 +254,8 @@ def write_openai_costs(root: Path, ledger: UsageLedger, drift: DriftSpec | None,
                 record.file, record.row = relative, result_count + len(results)
                 bad.append(record)
             result_count += len(results)
-            buckets.append(
-                {
-                    "object": "bucket",
-                    "start_time": int(begin.timestamp()),
-                    "end_time": int(end.timestamp()),
-                    "results": results,
-                }
-            )
-        last = page_number == len(pages) - 1
-        payload = {
-            "object": "page",
-            "data": buckets,
-            "has_more": not last,
-            "next_page": None if last else _page_token(seed, 1, page_number + 1),
-        }
-        _write_page(root, relative, payload)
+            buckets.append(_openai_bucket(begin, end, results))
+        _write_page(root, relative, buckets, seed=seed, kind=OPENAI_COSTS, page=page_number, pages=len(pages))
         files.append(FileRecord(relative, "openai_costs", rows=result_count))
     return BillingOutput(files, bad, invoiced, [])
 
@@ -327,14 +337,8 @@ def write_anthropic_costs(root: Path, ledger: UsageLedger, drift: DriftSpec | No
                     }
                 )
             result_count += len(results)
-            buckets.append({"starting_at": _iso(begin), "ending_at": _iso(end), "results": results})
-        last = page_number == len(pages) - 1
-        payload = {
-            "data": buckets,
-            "has_more": not last,
-            "next_page": None if last else _page_token(seed, 2, page_number + 1),
-        }
-        _write_page(root, relative, payload)
+            buckets.append(_anthropic_bucket(begin, end, results))
+        _write_page(root, relative, buckets, seed=seed, kind=ANTHROPIC_COSTS, page=page_number, pages=len(pages))
         files.append(FileRecord(relative, "anthropic_costs", rows=result_count))
     return BillingOutput(files, [], invoiced, web_searches, searches)
 
@@ -565,22 +569,8 @@ def write_openai_usage(root: Path, ledger: UsageLedger, seed: int) -> list[FileR
                     }
                 )
             result_count += len(results)
-            buckets.append(
-                {
-                    "object": "bucket",
-                    "start_time": int(begin.timestamp()),
-                    "end_time": int(end.timestamp()),
-                    "results": results,
-                }
-            )
-        last = page_number == len(pages) - 1
-        payload = {
-            "object": "page",
-            "data": buckets,
-            "has_more": not last,
-            "next_page": None if last else _page_token(seed, 3, page_number + 1),
-        }
-        _write_page(root, relative, payload)
+            buckets.append(_openai_bucket(begin, end, results))
+        _write_page(root, relative, buckets, seed=seed, kind=OPENAI_USAGE, page=page_number, pages=len(pages))
         files.append(FileRecord(relative, "openai_usage", rows=result_count))
     return files
 
@@ -627,13 +617,7 @@ def write_anthropic_usage(
             if searches_left:
                 raise AssertionError("web searches billed on a day without production Sonnet usage")
             result_count += len(results)
-            buckets.append({"starting_at": _iso(begin), "ending_at": _iso(end), "results": results})
-        last = page_number == len(pages) - 1
-        payload = {
-            "data": buckets,
-            "has_more": not last,
-            "next_page": None if last else _page_token(seed, 4, page_number + 1),
-        }
-        _write_page(root, relative, payload)
+            buckets.append(_anthropic_bucket(begin, end, results))
+        _write_page(root, relative, buckets, seed=seed, kind=ANTHROPIC_USAGE, page=page_number, pages=len(pages))
         files.append(FileRecord(relative, "anthropic_usage", rows=result_count))
     return files
