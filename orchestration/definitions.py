@@ -1,8 +1,10 @@
 """Everything Dagster knows about this project: `dagster dev -m orchestration.definitions`.
 
     landing files ─▶ ingestion (raw.*) ─▶ dbt (seeds, staging, intermediate, marts) ─▶ report + Parquet export
+                                    └──▶ raw lake (raw.* as Parquet, the sources on Spark / Databricks)
 
-Assets: one per raw table (orchestration.assets.ingestion), every dbt model and seed through dagster-dbt
+Assets: one per raw table (orchestration.assets.ingestion), the raw lake published after each load
+(orchestration.assets.lake, docs/SPARK.md), every dbt model and seed through dagster-dbt
 (orchestration.assets.dbt_models, grouped by folder), the HTML report and the Parquet export (group
 "reporting"). Checks: Great Expectations on raw, every dbt test, trace freshness and budget breaches
 (orchestration.assets.checks), reconciliation breaches (orchestration.assets.reconciliation_checks).
@@ -23,6 +25,7 @@ from orchestration.assets.checks import extra_asset_checks
 from orchestration.assets.dbt_models import ai_cost_dbt_models, dbt_resource
 from orchestration.assets.export import marts_parquet
 from orchestration.assets.ingestion import ingestion_asset_checks, ingestion_assets
+from orchestration.assets.lake import lake_assets
 from orchestration.assets.reconciliation_checks import reconciliation_asset_checks
 from orchestration.assets.reporting import ai_cost_report
 from orchestration.progress import progress_logger
@@ -33,7 +36,7 @@ NIGHTLY_JOB_NAME = "nightly"
 # Runs of the nightly job carry this tag, so a deployment can cap them at one at a time (README).
 WAREHOUSE_WRITER_TAG = {"aicost/warehouse": "writer"}
 
-all_assets = [*ingestion_assets, ai_cost_dbt_models, ai_cost_report, marts_parquet]
+all_assets = [*ingestion_assets, *lake_assets, ai_cost_dbt_models, ai_cost_report, marts_parquet]
 all_asset_checks = [*ingestion_asset_checks, *extra_asset_checks, *reconciliation_asset_checks]
 
 nightly_job = dg.define_asset_job(
@@ -41,7 +44,10 @@ nightly_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     run_tags=WAREHOUSE_WRITER_TAG,
-    description="Load new landing files, build and test the dbt project, evaluate the checks, report and export.",
+    description=(
+        "Load new landing files, publish the raw lake, build and test the dbt project, evaluate the checks, "
+        "report and export."
+    ),
 )
 
 

@@ -17,6 +17,7 @@ import pytest
 
 import orchestration.definitions
 from orchestration.alerts import alert_on_run
+from orchestration.assets.lake import LAKE_KEY
 from orchestration.definitions import NIGHTLY_JOB_NAME, defs
 
 RAW = "raw"
@@ -54,6 +55,14 @@ def test_report_and_export_come_after_every_mart() -> None:
     assert {"fct_llm_calls", "budget_alerts_daily", "reconciliation_drift_daily"} <= {k.path[-1] for k in marts}
     for output in (dg.AssetKey(["reports", "ai_cost_report"]), dg.AssetKey(["exports", "marts_parquet"])):
         assert graph.get(output).parent_keys == marts
+
+
+def test_the_raw_lake_is_published_after_every_load() -> None:
+    graph = defs.resolve_asset_graph()
+    raw = {key for key in _all_asset_keys() if key.path[0] == RAW}
+    assert {"canonical_llm_calls", "rate_card", "load_manifest"} <= {k.path[-1] for k in raw}
+    assert graph.get(LAKE_KEY).parent_keys == raw
+    assert LAKE_KEY in _job().asset_layer.executable_asset_keys
 
 
 def test_schedule_defaults_to_two_in_the_morning_utc(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,6 +174,11 @@ def test_the_run_writes_the_report_and_the_export_of_every_mart(nightly_run) -> 
             path = root / "export" / f"{name}.parquet"
             assert con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0] == rows, name
         calls = marts["fct_llm_calls"]
+        lake = root / "lake" / "raw" / "canonical_llm_calls" / "part-00000.parquet"  # the raw lake, beside it
+        assert (
+            con.execute("select count(*) from read_parquet(?)", [str(lake)]).fetchone()[0]
+            == con.execute("select count(*) from raw.canonical_llm_calls").fetchone()[0]
+        )
     html = (root / "reports" / "ai_cost_report.html").read_text(encoding="utf-8")
     assert f'"calls":{calls},' in html
     export = next(

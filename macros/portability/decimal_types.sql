@@ -23,3 +23,13 @@
 {% macro duckdb__price_type() -%}
     decimal(38, 18)
 {%- endmacro %}
+
+{#- Spark: the same types. Exact arithmetic on them needs spark.sql.decimalOperations.allowPrecisionLoss
+    = false (checked by check_engine_settings on every run). -#}
+{% macro spark__money_type() -%}
+    decimal(38, 12)
+{%- endmacro %}
+
+{% macro spark__price_type() -%}
+    decimal(38, 18)
+{%- endmacro %}

@@ -75,18 +75,22 @@
     denominators, 18 for money), rounded half up, i.e. away from zero; cast to 12 decimals it rounds
     half away from zero again, as the DuckDB version does. Rounding twice can only go wrong when the
     first rounding lands exactly on a half unit of 1e-12 (q - r = ±5e-13) while the exact quotient lies
-    below it; then |numerator| < |q x denominator| (exact decimal arithmetic) and the result is moved one
-    unit back toward zero. Same range as DuckDB's: the quotient below 1e14 (1e20 for money denominators). -#}
+    below it; then |numerator| < |q x denominator| (exact decimal arithmetic: both sides are
+    decimal(38, 13 + s), since a comparison of two other decimal types would round the wider one) and the
+    result is moved one unit back toward zero. Same range as DuckDB's: the quotient below 1e14 (1e20 for
+    money denominators); the correction needs the numerator below 1e25 (1e13 for money denominators). -#}
 {% macro spark__divide_decimal(numerator, denominator, denominator_scale=12) -%}
     {%- set numerator_sql = 'cast(' ~ numerator ~ ' as decimal(38, 12))' -%}
     {%- set denominator_sql = 'cast(' ~ denominator ~ ' as decimal(38, ' ~ (denominator_scale | int) ~ '))' -%}
     {%- set quotient = '(' ~ numerator_sql ~ ' / nullif(' ~ denominator_sql ~ ', 0))' -%}
     {%- set rounded = 'cast(' ~ quotient ~ ' as decimal(38, 12))' -%}
+    {%- set product_type = 'decimal(38, ' ~ (13 + denominator_scale | int) ~ ')' -%}
     cast(
         case
             when
                 abs({{ quotient }} - {{ rounded }}) = 0.0000000000005
-                and abs({{ numerator_sql }}) < abs(cast({{ quotient }} as decimal(38, 13)) * {{ denominator_sql }})
+                and abs(cast({{ numerator_sql }} as {{ product_type }}))
+                < abs(cast({{ quotient }} as decimal(38, 13)) * {{ denominator_sql }})
                 then {{ rounded }} - case when {{ quotient }} > 0 then 0.000000000001 else -0.000000000001 end
             else {{ rounded }}
         end

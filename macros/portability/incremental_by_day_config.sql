@@ -15,3 +15,10 @@
 {% macro duckdb__incremental_by_day_config(day_column, unique_key) -%}
     {{ return({'incremental_strategy': 'delete+insert', 'unique_key': day_column}) }}
 {%- endmacro %}
+
+{#- Spark / Databricks: the table is partitioned by the day and every reprocessed day is overwritten
+    whole (insert_overwrite with dynamic partition overwrite), the equivalent of DuckDB's delete+insert.
+    Works with dbt-spark's default Parquet tables and with Delta. -#}
+{% macro spark__incremental_by_day_config(day_column, unique_key) -%}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [day_column]}) }}
+{%- endmacro %}

@@ -20,3 +20,18 @@
         {{ key | length + 2 }}
     )), '')
 {%- endmacro %}
+
+{#- Spark: parse the list with from_json (an unparsable list gives null) and take the first matching
+    entry; get() is null past the end of the array. -#}
+{% macro spark__json_list_tag_value(json_list_column, key) -%}
+    nullif(trim(substr(
+        get(
+            filter(
+                from_json({{ json_list_column }}, 'array<string>'),
+                tag -> startswith(tag, '{{ key }}:')
+            ),
+            0
+        ),
+        {{ key | length + 2 }}
+    )), '')
+{%- endmacro %}

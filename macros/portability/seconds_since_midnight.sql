@@ -15,3 +15,8 @@
 {% macro duckdb__seconds_since_midnight(timestamp_column) -%}
     (hour({{ timestamp_column }}) * 3600 + minute({{ timestamp_column }}) * 60 + second({{ timestamp_column }}))
 {%- endmacro %}
+
+{#- Spark's second() is the whole second, like DuckDB's. -#}
+{% macro spark__seconds_since_midnight(timestamp_column) -%}
+    (hour({{ timestamp_column }}) * 3600 + minute({{ timestamp_column }}) * 60 + second({{ timestamp_column }}))
+{%- endmacro %}

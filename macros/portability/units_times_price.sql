@@ -1,8 +1,8 @@
 {#- USD for `units` priced at `unit_price` USD per `per` units (per = 1000000 for *_mtok prices,
     1000 for *_kcount prices), exact in decimal arithmetic: the units are multiplied by the price
     first and then by the literal 1/per (never a division, which some engines turn into a double).
-    Engines whose decimal multiplication widens differently (Spark caps precision at 38 and drops
-    scale) override the casts here. -#}
+    Engines whose decimal multiplication widens differently (Spark caps precision at 38 and, by default,
+    drops scale) override the casts here. -#}
 {% macro units_times_price(units, unit_price, per) -%}
     {{ return(adapter.dispatch('units_times_price', 'ai_cost_allocation')(units, unit_price, per)) }}
 {%- endmacro %}
@@ -23,4 +23,12 @@
         {{ exceptions.raise_compiler_error('units_times_price: per must be a power of ten, got ' ~ per) }}
     {%- endif -%}
     {%- if zeros == 0 -%}1{%- else -%}0.{{ '0' * (zeros - 1) }}1{%- endif -%}
+{%- endmacro %}
+
+{#- Spark with spark.sql.decimalOperations.allowPrecisionLoss = false (check_engine_settings): bigint x
+    decimal(38, 18) is decimal(38, 18) and x 1e-6 is decimal(38, 24), exact, as on DuckDB; the sums of
+    such terms stay decimal(38, 24) and the final cast to money rounds half away from zero on both
+    engines. (With Spark's default the product would be cut to 6 decimals before the 1e-6.) -#}
+{% macro spark__units_times_price(units, unit_price, per) -%}
+    (cast({{ units }} as bigint) * cast({{ unit_price }} as {{ price_type() }}) * {{ per_factor_literal(per) }})
 {%- endmacro %}
