@@ -157,6 +157,10 @@ def bench(
     calls: Annotated[str, typer.Option(help="Comma-separated sizes, e.g. 1000000,10000000")] = "1000000,10000000",
     days: Annotated[int, typer.Option(help="Days in the benchmark workload")] = 30,
     runs: Annotated[int, typer.Option(help="Runs per measurement (the median is reported)", min=1)] = 3,
+    largest_runs: Annotated[
+        int | None,
+        typer.Option(help="Runs at the largest size only, when fewer are affordable [default --runs]", min=1),
+    ] = None,
 ) -> None:
     """Measure ingest, full build, nightly incremental and report at each size against the scan and
     materialized floors and the per-row peers; writes bench/results.json and docs/BENCHMARKS.md."""
@@ -168,7 +172,10 @@ def bench(
         sizes = [int(size.replace("_", "")) for size in calls.split(",") if size.strip()]
     except ValueError:
         raise _fail(f"--calls {calls!r} must be comma-separated integers") from None
-    run_benchmark(sizes=sizes, days=days, runs=runs, echo=typer.echo)
+    try:
+        run_benchmark(sizes=sizes, days=days, runs=runs, echo=typer.echo, largest_runs=largest_runs)
+    except (RuntimeError, OSError, ValueError) as error:
+        raise _fail(str(error)) from None
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

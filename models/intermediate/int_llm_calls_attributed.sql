@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 {#- Deduplicated calls with their attribution resolved: feature, tenant, user and session from the
     call, else inherited from the trace's root; features through seeds/feature_aliases.csv;
     '(untagged)' for a missing feature or tenant; plan tier from the tenant's subscription in force on
@@ -32,7 +34,6 @@ inherited as (
 
     select
         calls.*,
-        cast(calls.started_at as date) as call_date,
         calls.feature as feature_observed,
         calls.tenant_id as tenant_id_observed,
         coalesce(feature_aliases.feature_id, calls.feature, trace_roots.root_feature) as resolved_feature,

@@ -1,12 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(day_column='call_date', unique_key='call_id')
+    )
+}}
+
 {#- Attributed calls with their price: the mapped genai-prices model, the rate-card row in force at
     started_at (time-of-day window, cliff tier on total input tokens), the overrides of
     seeds/price_overrides.csv, and cost_usd / list_cost_usd from the llm_call_cost macro.
-    Unpriced calls are kept (is_priced = false, null costs). -#}
+    Unpriced calls are kept (is_priced = false, null costs). Incremental by day like fct_llm_calls (the
+    nightly run prices only the look-back window). -#}
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_attributed') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ incremental_start_date('call_date') }}
+    {%- endif %}
 
 ),
 

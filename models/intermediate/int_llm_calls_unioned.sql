@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 {#- Every call record of every source in one shape, tokens normalized once to the canonical
     exclusive columns with seeds/token_conventions.csv (an exact provider row beats the source's '*'
     row). No deduplication here: one row per source record. -#}

@@ -68,26 +68,62 @@ trace_records as (
 
 ),
 
-ranked as (
+repeated_traces as (
 
-    select
-        *,
-        row_number() over (
-            partition by trace_id
-            order by
-                case when parent_id is null then 0 else 1 end,
-                started_at,
-                record_id
-        ) as root_rank,
-        min(started_at) over (partition by trace_id) as trace_started_at,
-        max(ended_at) over (partition by trace_id) as trace_ended_at,
-        count(*) over (partition by trace_id) as trace_record_count
+    select trace_id
 
     from trace_records
+    group by trace_id
+    having count(*) > 1
+
+),
+
+single_record_roots as (
+
+    -- a trace with one record (most of them): that record is the root and the trace's extent
+
+    select
+        trace_records.*,
+        1 as root_rank,
+        trace_records.started_at as trace_started_at,
+        trace_records.ended_at as trace_ended_at,
+        cast(1 as {{ dbt.type_bigint() }}) as trace_record_count
+
+    from trace_records
+    left join repeated_traces
+        on trace_records.trace_id = repeated_traces.trace_id
+    where repeated_traces.trace_id is null
+
+),
+
+ranked as (
+
+    -- only the traces with several records are sorted (sorting every record was this model's cost)
+
+    select
+        trace_records.*,
+        row_number() over (
+            partition by trace_records.trace_id
+            order by
+                case when trace_records.parent_id is null then 0 else 1 end,
+                trace_records.started_at,
+                trace_records.record_id
+        ) as root_rank,
+        min(trace_records.started_at) over (partition by trace_records.trace_id) as trace_started_at,
+        max(trace_records.ended_at) over (partition by trace_records.trace_id) as trace_ended_at,
+        count(*) over (partition by trace_records.trace_id) as trace_record_count
+
+    from trace_records
+    inner join repeated_traces
+        on trace_records.trace_id = repeated_traces.trace_id
 
 ),
 
 roots as (
+
+    select * from single_record_roots
+
+    union all
 
     select * from ranked
     where root_rank = 1

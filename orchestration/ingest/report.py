@@ -84,6 +84,9 @@ def ingest_all(settings: Settings, *, now: datetime | None = None, config: Inges
     config = config or load_config()
     report = IngestReport()
     with warehouse.connect(settings) as con:
+        # One transaction per file; without this, DuckDB checkpoints whenever the WAL passes 16 MB, i.e.
+        # after nearly every trace file. The run checkpoints once at the end instead.
+        con.execute("set checkpoint_threshold = '1GB'")
         ensure_raw_schema(con)
         for source in SOURCES:
             report.sources[source] = ingest_source(con, source, settings.landing_dir, now=now, config=config)

@@ -68,14 +68,7 @@ final as (
     from calls
 
     {% if is_incremental() -%}
-        where
-            call_date >= coalesce(
-                (
-                    select cast({{ dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(this_table.call_date)') }} as date)
-                    from {{ this }} as this_table
-                ),
-                cast('1900-01-01' as date)
-            )
+        where call_date >= {{ incremental_start_date('call_date') }}
     {%- endif %}
 
 )

@@ -1,0 +1,19 @@
+{#- The first day an incremental run reprocesses: the latest day already in {{ this }} minus
+    var('lookback_days') (late-arriving files), as a date literal. It is computed before the model's
+    query runs, so the engine filters by a constant (pushed down to the scans, row groups pruned)
+    instead of a subquery. An empty table gives 1900-01-01: everything. Portable: dbt.dateadd and a
+    plain cast. -#}
+{% macro incremental_start_date(day_column) -%}
+    {%- set start = '1900-01-01' -%}
+    {%- if execute -%}
+        {%- set query -%}
+            select cast({{ dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(' ~ day_column ~ ')') }} as date)
+            from {{ this }}
+        {%- endset -%}
+        {%- set value = run_query(query).columns[0].values()[0] -%}
+        {%- if value is not none -%}
+            {%- set start = value | string -%}
+        {%- endif -%}
+    {%- endif -%}
+    cast('{{ start[:10] }}' as date)
+{%- endmacro %}
