@@ -256,6 +256,10 @@ def validate_results(results: dict) -> list[str]:
 # ----------------------------------------------------------------------------------------------------
 # SQL of the floors and of the pricing peer (no dbt: the bare engine on the same files)
 
+# The same exact arithmetic as the model (llm_call_cost): a rate-card row whose prices fit decimal(18, 6)
+# per million tokens and decimal(18, 9) per thousand requests is priced in those 64-bit types, already
+# exact at money scale 12 (no rounding cast); any other row at decimal(38, 18), rounded to money once.
+# (Like before, the floor applies no price overrides.)
 FLOOR_PRICED_SQL = """
 select
     c.call_id,
@@ -263,21 +267,37 @@ select
     c.feature,
     cast(c.started_at as date) as call_date,
     c.environment,
-    cast(
-        cast(c.input_tokens - c.cache_read_tokens - c.cache_write_tokens as bigint)
-            * coalesce(r.input_mtok, 0) * 0.000001
-        + cast(c.cache_read_tokens as bigint) * coalesce(r.cache_read_mtok, r.input_mtok, 0) * 0.000001
-        + cast(c.cache_write_tokens - c.cache_write_1h_tokens as bigint)
-            * coalesce(r.cache_write_mtok, r.input_mtok, 0) * 0.000001
-        + cast(c.cache_write_1h_tokens as bigint)
-            * coalesce(r.cache_write_1h_mtok, r.cache_write_mtok, r.input_mtok, 0) * 0.000001
-        + cast(c.output_tokens - case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end
-            as bigint) * coalesce(r.output_mtok, 0) * 0.000001
-        + cast(case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end as bigint)
-            * coalesce(r.output_reasoning_mtok, 0) * 0.000001
-        + cast(1 as bigint) * coalesce(r.requests_kcount, 0) * 0.001
-        as decimal(38, 12)
-    ) as cost_usd
+    case
+        when coalesce(r.is_fast, true) then (
+            cast(c.input_tokens - c.cache_read_tokens - c.cache_write_tokens as bigint)
+                * coalesce(r.fast_input_mtok, 0) * 0.000001
+            + cast(c.cache_read_tokens as bigint) * coalesce(r.fast_cache_read_mtok, r.fast_input_mtok, 0) * 0.000001
+            + cast(c.cache_write_tokens - c.cache_write_1h_tokens as bigint)
+                * coalesce(r.fast_cache_write_mtok, r.fast_input_mtok, 0) * 0.000001
+            + cast(c.cache_write_1h_tokens as bigint)
+                * coalesce(r.fast_cache_write_1h_mtok, r.fast_cache_write_mtok, r.fast_input_mtok, 0) * 0.000001
+            + cast(c.output_tokens - case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end
+                as bigint) * coalesce(r.fast_output_mtok, 0) * 0.000001
+            + cast(case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end as bigint)
+                * coalesce(r.fast_output_reasoning_mtok, 0) * 0.000001
+            + cast(1 as bigint) * coalesce(r.fast_requests_kcount, 0) * 0.001
+        )
+        else cast(
+            cast(c.input_tokens - c.cache_read_tokens - c.cache_write_tokens as bigint)
+                * coalesce(r.input_mtok, 0) * 0.000001
+            + cast(c.cache_read_tokens as bigint) * coalesce(r.cache_read_mtok, r.input_mtok, 0) * 0.000001
+            + cast(c.cache_write_tokens - c.cache_write_1h_tokens as bigint)
+                * coalesce(r.cache_write_mtok, r.input_mtok, 0) * 0.000001
+            + cast(c.cache_write_1h_tokens as bigint)
+                * coalesce(r.cache_write_1h_mtok, r.cache_write_mtok, r.input_mtok, 0) * 0.000001
+            + cast(c.output_tokens - case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end
+                as bigint) * coalesce(r.output_mtok, 0) * 0.000001
+            + cast(case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end as bigint)
+                * coalesce(r.output_reasoning_mtok, 0) * 0.000001
+            + cast(1 as bigint) * coalesce(r.requests_kcount, 0) * 0.001
+            as decimal(38, 12)
+        )
+    end as cost_usd
 from read_parquet({files}) as c
 left join floor_model_map as m
     on coalesce(c.provider, '') = m.observed_provider
@@ -314,8 +334,29 @@ MATERIALIZED_FLOOR_SQL = (
     from floor_calls group by feature, call_date""",
 )
 
+# The rate card with its prices also in the fast types, and whether every price of the row fits them.
+FLOOR_RATE_CARD_SQL = """
+select
+    *,
+    cast(input_mtok as decimal(18, 6)) as fast_input_mtok,
+    cast(cache_read_mtok as decimal(18, 6)) as fast_cache_read_mtok,
+    cast(cache_write_mtok as decimal(18, 6)) as fast_cache_write_mtok,
+    cast(cache_write_1h_mtok as decimal(18, 6)) as fast_cache_write_1h_mtok,
+    cast(output_mtok as decimal(18, 6)) as fast_output_mtok,
+    cast(output_reasoning_mtok as decimal(18, 6)) as fast_output_reasoning_mtok,
+    cast(requests_kcount as decimal(18, 9)) as fast_requests_kcount,
+    coalesce(input_mtok = round(input_mtok, 6), true)
+    and coalesce(cache_read_mtok = round(cache_read_mtok, 6), true)
+    and coalesce(cache_write_mtok = round(cache_write_mtok, 6), true)
+    and coalesce(cache_write_1h_mtok = round(cache_write_1h_mtok, 6), true)
+    and coalesce(output_mtok = round(output_mtok, 6), true)
+    and coalesce(output_reasoning_mtok = round(output_reasoning_mtok, 6), true)
+    and coalesce(requests_kcount = round(requests_kcount, 9), true) as is_fast
+from {rate_card}
+"""
+
 FLOOR_RATE_CARD_SETUP = (
-    "create table floor_rate_card as select * from src.raw.rate_card",
+    "create table floor_rate_card as " + FLOOR_RATE_CARD_SQL.format(rate_card="src.raw.rate_card"),
     "create table floor_model_map as select * from src.raw.model_map",
 )
 
@@ -526,9 +567,9 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, "-m", "orchestration.bench", *args]
 
 
-def _dbt() -> list[str]:
+def _dbt(*extra: str) -> list[str]:
     dbt = Path(sys.executable).parent / "dbt"
-    return [str(dbt) if dbt.exists() else "dbt", "build", "--exclude-resource-type", "unit_test"]
+    return [str(dbt) if dbt.exists() else "dbt", "build", "--exclude-resource-type", "unit_test", *extra]
 
 
 def _aicost_report() -> list[str]:
@@ -567,7 +608,14 @@ def run_round(
     )
     stage(folder, new_day, landing)
     step("incremental_ingest", _python("worker-ingest"))
-    step("incremental_build", _dbt())
+    # The nightly job's data test scope (orchestration.dbt_test_window), read before the build.
+    import duckdb
+
+    from orchestration.dbt_test_window import data_test_window_vars, dbt_vars_args
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        test_vars = data_test_window_vars(con)
+    step("incremental_build", _dbt(*dbt_vars_args(test_vars)))
     measured["incremental_build"].detail = dbt_timings(Path(env["DBT_TARGET_PATH"]) / "run_results.json")
     step("report", _aicost_report())
     return measured
@@ -986,7 +1034,8 @@ def worker_peers(warehouse: str, priced_sql: str) -> None:
     con.execute(f"select count(*), sum(cost_usd), sum(list_cost_usd) from ({model_sql}) as priced").fetchone()
     sql_seconds = time.perf_counter() - started
     bare = FLOOR_PRICED_SQL.replace("read_parquet({files})", "raw.canonical_llm_calls")
-    bare = bare.replace("floor_model_map", "raw.model_map").replace("floor_rate_card", "raw.rate_card")
+    bare = bare.replace("floor_model_map", "raw.model_map")
+    bare = bare.replace("floor_rate_card", "(" + FLOOR_RATE_CARD_SQL.format(rate_card="raw.rate_card") + ")")
     started = time.perf_counter()
     con.execute(f"select count(*), sum(cost_usd) from ({bare}) as priced").fetchone()
     bare_seconds = time.perf_counter() - started

@@ -79,11 +79,11 @@ def _mart_models(manifest_path: Path) -> set[str]:
     }
 
 
-def _incremental_models(manifest_path: Path) -> dict[str, tuple[str, str]]:
-    """unique_id -> (schema, table) of every incremental model."""
+def _incremental_models(manifest_path: Path) -> dict[str, tuple[str, str, str]]:
+    """unique_id -> (schema, table, day partition column) of every incremental model."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return {
-        unique_id: (node["schema"], node["alias"])
+        unique_id: (node["schema"], node["alias"], node["config"]["partition_by"][0])
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
     }
@@ -113,10 +113,11 @@ def spark_build(
                 f"select distinct call_date from {MARTS}.fct_llm_calls order by 1 desc limit 2"
             ).fetchall()
         ]
-    partitions = ", ".join(f"partition (call_date = '{day.isoformat()}')" for day in dropped_days)
     incremental = _incremental_models(run.target_dir / "manifest.json")
-    for schema, table in incremental.values():
-        drop = f"alter table {schema}.{table} drop {partitions}"
+    for schema, table, day_column in incremental.values():
+        # the trace models are partitioned by trace_date: the same days, by their own column
+        partitions = ", ".join(f"partition ({day_column} = '{day.isoformat()}')" for day in dropped_days)
+        drop = f"alter table {schema}.{table} drop if exists {partitions}"
         run.dbt(["run-operation", "run_query", "--args", json.dumps({"sql": drop}), "--vars", NO_REGISTRATION])
     # The sources are registered already, so this run skips the registration.
     started = time.monotonic()
@@ -194,9 +195,9 @@ def test_the_incremental_run_on_spark_overwrites_the_look_back_days(spark_build:
     incremental = _incremental_models(spark_build.run.target_dir / "manifest.json")
     assert "model.ai_cost_allocation.fct_llm_calls" in incremental
     assert models == dict.fromkeys(incremental, "success")
-    for _, table in incremental.values():
+    for _, table, day_column in incremental.values():
         compiled = next((spark_build.run.target_dir / "run").rglob(f"{table}.sql")).read_text(encoding="utf-8")
-        assert "insert overwrite table" in compiled and "partition (call_date)" in compiled, table
+        assert "insert overwrite table" in compiled and f"partition ({day_column})" in compiled, table
     assert len(spark_build.dropped_days) == 2  # rebuilt by this run: the comparison finds them
     # test_every_mart_has_duckdbs_rows_on_spark compares the table as this run left it.
 

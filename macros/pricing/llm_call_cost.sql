@@ -19,23 +19,26 @@
     A missing price with no fallback contributes 0 (the unit is not billed by that model).
 
     cache_blind = true gives list_cost_usd: every input token (uncached, cache read, both cache
-    writes) at input_mtok; output and the per-request fee as above. -#}
-{% macro llm_call_cost(price_prefix='price_', cache_blind=false) -%}
+    writes) at input_mtok; output and the per-request fee as above.
+    fast = true: the prices are fast_price_type() values; the sum is then exactly money_type() already
+    and the outer cast changes nothing (no rounding). fast = false: price_type() prices, summed at
+    scale 24 and rounded half away from zero to money once. -#}
+{% macro llm_call_cost(price_prefix='price_', cache_blind=false, fast=false) -%}
     {%- set p = price_prefix -%}
     cast(
         (
         {%- if cache_blind %}
             {{ units_times_price(
                 '(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens)',
-                'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000) }}
+                'coalesce(' ~ p ~ 'input_mtok, 0)', 1000000, fast) }}
         {%- else %}
-            {{ llm_call_cost_part('uncached_input', p) }}
-            + {{ llm_call_cost_part('cache_read', p) }}
-            + {{ llm_call_cost_part('cache_write_5m', p) }}
-            + {{ llm_call_cost_part('cache_write_1h', p) }}
+            {{ llm_call_cost_part('uncached_input', p, fast=fast) }}
+            + {{ llm_call_cost_part('cache_read', p, fast=fast) }}
+            + {{ llm_call_cost_part('cache_write_5m', p, fast=fast) }}
+            + {{ llm_call_cost_part('cache_write_1h', p, fast=fast) }}
         {%- endif %}
-            + {{ llm_call_cost_part('output', p) }}
-            + {{ llm_call_cost_part('requests', p) }}
+            + {{ llm_call_cost_part('output', p, fast=fast) }}
+            + {{ llm_call_cost_part('requests', p, fast=fast) }}
         ) as {{ money_type() }}
     )
 {%- endmacro %}

@@ -1,24 +1,29 @@
-{{
-    config(
-        materialized='incremental',
-        on_schema_change='append_new_columns',
-        **incremental_by_day_config(day_column='call_date', unique_key='call_id')
-    )
-}}
+{{ config(materialized='view') }}
 
 {#- Attributed calls with their price: the mapped genai-prices model, the rate-card row in force at
     started_at (time-of-day window, cliff tier on total input tokens), the overrides of
     seeds/price_overrides.csv, and cost_usd / list_cost_usd from the llm_call_cost macro.
-    Unpriced calls are kept (is_priced = false, null costs). Incremental by day like fct_llm_calls (the
-    nightly run prices only the look-back window). -#}
+    Unpriced calls are kept (is_priced = false, null costs). A view: fct_llm_calls is the one table the
+    priced calls are written to (and filters the days of an incremental run).
+    Exact pricing, fast: a call whose prices all fit fast_price_type() (at most 6 decimals per million
+    tokens, 9 per thousand requests, multiplier included) is priced in that type, exact at money scale
+    with no rounding cast; any other call (genai-prices has prices such as 1/12 or 0.18000000000000002)
+    takes the price_type() path, which rounds its exact sum to money once (as every call did before). -#}
+{%- set mtok_keys = [
+    'input_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_1h_mtok',
+    'output_mtok', 'output_reasoning_mtok',
+] -%}
+{%- set overridable_keys = [
+    'input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_1h_mtok',
+] -%}
+{%- set mtok_scale = fast_price_scale(1000000) | trim -%}
+{%- set kcount_scale = fast_price_scale(1000) | trim -%}
+
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_attributed') }}
-    {% if is_incremental() -%}
-        where call_date >= {{ incremental_start_date('call_date') }}
-    {%- endif %}
 
 ),
 
@@ -30,13 +35,38 @@ model_map as (
 
 rate_card as (
 
-    select * from {{ ref('stg_genai_prices__rate_card') }}
+    select
+        *,
+        {%- for key in mtok_keys %}
+        cast({{ key }} as {{ fast_price_type(1000000) }}) as fast_{{ key }},
+        {%- endfor %}
+        cast(requests_kcount as {{ fast_price_type(1000) }}) as fast_requests_kcount,
+        greatest(
+            {%- for key in mtok_keys %}
+            {{ decimal_places(key, mtok_scale) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as mtok_price_decimals,
+        {{ decimal_places('requests_kcount', kcount_scale) }} as kcount_price_decimals
+
+    from {{ ref('stg_genai_prices__rate_card') }}
 
 ),
 
 price_overrides as (
 
-    select * from {{ ref('price_overrides') }}
+    select
+        *,
+        {%- for key in overridable_keys %}
+        cast({{ key }} as {{ fast_price_type(1000000) }}) as fast_{{ key }},
+        {%- endfor %}
+        greatest(
+            {%- for key in overridable_keys %}
+            {{ decimal_places(key, mtok_scale) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as explicit_price_decimals,
+        {{ decimal_places('price_multiplier', mtok_scale) }} as multiplier_decimals
+
+    from {{ ref('price_overrides') }}
 
 ),
 
@@ -76,6 +106,11 @@ rated as (
         rate_card.output_mtok as list_output_mtok,
         rate_card.output_reasoning_mtok as list_output_reasoning_mtok,
         rate_card.requests_kcount as list_requests_kcount,
+        {%- for key in mtok_keys + ['requests_kcount'] %}
+        rate_card.fast_{{ key }} as fast_list_{{ key }},
+        {%- endfor %}
+        rate_card.mtok_price_decimals,
+        rate_card.kcount_price_decimals,
         rate_card.model_id is not null as has_rate
 
     from mapped
@@ -98,13 +133,20 @@ overridden as (
     select
         rated.*,
         price_overrides.model_id is not null as has_price_override,
-        {{ effective_price('input_mtok') }} as price_input_mtok,
-        {{ effective_price('cache_read_mtok') }} as price_cache_read_mtok,
-        {{ effective_price('cache_write_mtok') }} as price_cache_write_mtok,
-        {{ effective_price('cache_write_1h_mtok') }} as price_cache_write_1h_mtok,
-        {{ effective_price('output_mtok') }} as price_output_mtok,
-        {{ effective_price('output_reasoning_mtok', overridable=false) }} as price_output_reasoning_mtok,
-        {{ effective_price('requests_kcount', overridable=false) }} as price_requests_kcount
+        price_overrides.price_multiplier,
+        {%- for key in overridable_keys %}
+        price_overrides.{{ key }},
+        price_overrides.fast_{{ key }},
+        {%- endfor %}
+        -- whether the call's effective prices fit the fast types, from the decimals counted on the small
+        -- rate-card and override tables (a multiplier with m decimals adds up to m decimals to a price)
+        coalesce(
+            rated.has_rate
+            and rated.mtok_price_decimals + coalesce(price_overrides.multiplier_decimals, 0) <= {{ mtok_scale }}
+            and rated.kcount_price_decimals + coalesce(price_overrides.multiplier_decimals, 0) <= {{ kcount_scale }}
+            and coalesce(price_overrides.explicit_price_decimals, 0) <= {{ mtok_scale }},
+            false
+        ) as is_fast_priced
 
     from rated
     left join price_overrides
@@ -117,6 +159,37 @@ overridden as (
                 price_overrides.valid_to is null
                 or rated.started_at < cast(price_overrides.valid_to as {{ dbt.type_timestamp() }})
             )
+
+),
+
+effective as (
+
+    {#- The applied prices: in the fast types for the fast path, and as price_type() for the output
+        (the fast ones widened where they are exact, no rounding cast per call). -#}
+    {%- set o = 'overridden' -%}
+    {%- set fast = 'is_fast_priced' %}
+    select
+        overridden.*,
+        {{ fast_effective_price('input_mtok', overrides_relation=o) }} as fast_price_input_mtok,
+        {{ fast_effective_price('cache_read_mtok', overrides_relation=o) }} as fast_price_cache_read_mtok,
+        {{ fast_effective_price('cache_write_mtok', overrides_relation=o) }} as fast_price_cache_write_mtok,
+        {{ fast_effective_price('cache_write_1h_mtok', overrides_relation=o) }} as fast_price_cache_write_1h_mtok,
+        {{ fast_effective_price('output_mtok', overrides_relation=o) }} as fast_price_output_mtok,
+        {{ fast_effective_price('output_reasoning_mtok', overrides_relation=o, overridable=false) }}
+            as fast_price_output_reasoning_mtok,
+        {{ fast_effective_price('requests_kcount', overrides_relation=o, overridable=false) }}
+            as fast_price_requests_kcount,
+        {{ effective_price('input_mtok', overrides_relation=o, fast_when=fast) }} as price_input_mtok,
+        {{ effective_price('cache_read_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_read_mtok,
+        {{ effective_price('cache_write_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_write_mtok,
+        {{ effective_price('cache_write_1h_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_write_1h_mtok,
+        {{ effective_price('output_mtok', overrides_relation=o, fast_when=fast) }} as price_output_mtok,
+        {{ effective_price('output_reasoning_mtok', overrides_relation=o, fast_when=fast, overridable=false) }}
+            as price_output_reasoning_mtok,
+        {{ effective_price('requests_kcount', overrides_relation=o, fast_when=fast, overridable=false) }}
+            as price_requests_kcount
+
+    from overridden
 
 ),
 
@@ -181,11 +254,17 @@ final as (
             when not is_model_matched then 'model_unmatched'
             when not has_rate then 'no_price_in_force'
         end as unpriced_reason,
-        case when has_rate then {{ llm_call_cost(price_prefix='price_') }} end as cost_usd,
-        case when has_rate then {{ llm_call_cost(price_prefix='price_', cache_blind=true) }} end as list_cost_usd,
+        case
+            when is_fast_priced then {{ llm_call_cost(price_prefix='fast_price_', fast=true) }}
+            when has_rate then {{ llm_call_cost(price_prefix='price_') }}
+        end as cost_usd,
+        case
+            when is_fast_priced then {{ llm_call_cost(price_prefix='fast_price_', cache_blind=true, fast=true) }}
+            when has_rate then {{ llm_call_cost(price_prefix='price_', cache_blind=true) }}
+        end as list_cost_usd,
         gateway_spend_usd
 
-    from overridden
+    from effective
 
 )
 

@@ -1,20 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(day_column='trace_date', unique_key='trace_id')
+    )
+}}
+
 {#- One row per trace: its root record and the root's tags, resolved as far as a root can be
     (feature through the aliases, plan tier from the tenant's subscription in force at the root's
     start, the tag only as fallback). The records of a trace are its LLM calls and, for OTLP, its
     other spans. The root is the record without a parent (the earliest, then the lowest id, when
     several lack one); when every record has a parent (the root was not captured), the earliest.
-    -#}
+    Incremental by day like the calls: the day is trace_date, the day of the trace's earliest record
+    (not the root's: a record can start before its root, and only the earliest record's day makes
+    "the trace's day is in the window" mean "every record of the trace is in the window"). A run reads
+    the calls and spans from the latest day loaded minus var('lookback_days') and replaces those days
+    whole, so each trace of the window is resolved from all its records, as in a full refresh. A trace
+    that straddles the window's first day (it started the day before, a call after midnight) has a
+    row already, computed when its first day was in the window: that row is kept and the window's
+    partial view of the trace is dropped. Only a record arriving later than the look-back for a trace
+    begun before the window is missed: the trace gets a second row (unique test) when its row had one
+    record, else its row stays as it was (for a call, fct_request_trees' conservation test fails).
+    A full refresh gives the same table. -#}
+{%- if is_incremental() %}
+    {%- set window_start = incremental_start_date('trace_date') %}
+{%- endif %}
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_deduplicated') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ window_start }}
+    {%- endif %}
 
 ),
 
 spans as (
 
+    -- on the timestamp itself, not its date, so that the bound reaches the raw scan's min/max pruning
     select * from {{ ref('stg_otel__spans') }}
+    {% if is_incremental() -%}
+        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
 
 ),
 
@@ -29,6 +57,17 @@ subscriptions as (
     select * from {{ ref('int_subscriptions_resolved') }}
 
 ),
+{%- if is_incremental() %}
+
+traces_started_before as (
+
+    -- traces whose row is already in a day before the window and that may straddle its first day
+    -- (a trace of one record cannot: fewer keys to match)
+    select trace_id from {{ this }}
+    where trace_date < {{ window_start }} and trace_record_count > 1
+
+),
+{%- endif %}
 
 trace_records as (
 
@@ -119,7 +158,7 @@ ranked as (
 
 ),
 
-roots as (
+all_roots as (
 
     select * from single_record_roots
 
@@ -127,6 +166,19 @@ roots as (
 
     select * from ranked
     where root_rank = 1
+
+),
+
+roots as (
+
+    select all_roots.*
+
+    from all_roots
+    {%- if is_incremental() %}
+    left join traces_started_before
+        on all_roots.trace_id = traces_started_before.trace_id
+    where traces_started_before.trace_id is null
+    {%- endif %}
 
 ),
 
@@ -140,6 +192,7 @@ final as (
         roots.started_at as root_started_at,
         roots.trace_started_at,
         roots.trace_ended_at,
+        cast(roots.trace_started_at as date) as trace_date,
         roots.trace_record_count,
         roots.environment as root_environment,
         roots.feature as root_feature_observed,

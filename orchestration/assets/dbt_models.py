@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import ai_costs_project
+from orchestration.dbt_test_window import data_test_window_vars, dbt_vars_args
 from orchestration.resources import WarehouseResource
 
 
@@ -47,7 +48,14 @@ def ai_cost_dbt_models(
     # dbt runs as a subprocess and reads the warehouse path from the environment (profiles.yml).
     settings = warehouse.settings()
     settings.export_to_environ()
-    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    # A nightly run on a built DuckDB warehouse tests only the days it reprocessed (read before dbt changes
+    # them); a first build, a full refresh or another engine's target tests every row.
+    test_vars: dict[str, str] = {}
+    if settings.warehouse.exists() and not config.full_refresh and dbt.target != "spark":
+        with warehouse.connect(read_only=True) as con:
+            test_vars = data_test_window_vars(con)
+    context.log.info(f"dbt data tests scope: {test_vars or 'every row'}")
+    args = ["build", *(["--full-refresh"] if config.full_refresh else []), *dbt_vars_args(test_vars)]
     invocation = dbt.cli(args, context=context)
     log_path = os.environ.get("AICOST_DBT_LOG")
     if not log_path:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -40,6 +41,13 @@ from orchestration.ingest.sql import ident, lit, sanitize_error
 SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 SOURCES: tuple[str, ...] = tuple(SOURCE_DEFS)
 CRASH_ENV_VAR = "AICOST_INGEST_CRASH_AFTER_INSERT"
+# The loader's own bookkeeping, outside the raw schema: not part of the raw contract, not a dbt source, not
+# published to the lake. One key table per deduplicated raw table (see _ensure_key_table).
+KEY_SCHEMA = "ingest_keys"
+KEY_REGISTRY = f"{KEY_SCHEMA}.key_tables"
+# DuckDB's hash() is not promised to be stable across versions: a key table records the hash of this text
+# when it was built, and is rebuilt from its raw table when the running DuckDB hashes it differently.
+HASH_PROBE = "aicost call key probe"
 
 
 class InjectedCrash(RuntimeError):  # noqa: N818 - it is a simulated crash, not an error in the data
@@ -180,6 +188,48 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table raw.{ident(table)} add column {ident(column)} {data_type}")
 
 
+# ------------------------------------------------------------------------------------------ key tables
+
+
+def _key_table(target: Target) -> str:
+    return f"{KEY_SCHEMA}.{ident(target.table)}"
+
+
+def _key_hash(target: Target) -> str:
+    """The 64-bit hash of a row's call key. Only a filter: a match is confirmed against the raw table."""
+    return "hash(" + ", ".join(ident(k) for k in target.call_key) + ")"
+
+
+def _ensure_key_table(con: duckdb.DuckDBPyConnection, target: Target) -> None:
+    """Create the compact key table of a deduplicated raw table, or rebuild it when it does not match.
+
+    It holds one (hash of the call key, source file) per raw row, so that a file's ids are checked against
+    8-byte hashes instead of every call id loaded. Only the loader writes either table, in the same
+    transaction, so they agree row for row; a key table that is missing, built with another DuckDB hash,
+    or of another size (a warehouse from before key tables, raw rows changed by hand) is rebuilt."""
+    table = _key_table(target)
+    con.execute(f"create schema if not exists {KEY_SCHEMA}")
+    con.execute(f"create table if not exists {KEY_REGISTRY} (raw_table varchar not null, hash_probe ubigint not null)")
+    con.execute(f"create table if not exists {table} (key_hash ubigint not null, _source_file varchar not null)")
+    in_step = con.execute(
+        f"""select (select count(*) from {KEY_REGISTRY} where raw_table = ? and hash_probe = hash(?)) = 1
+               and (select count(*) from {table}) = (select count(*) from raw.{ident(target.table)})""",
+        [target.table, HASH_PROBE],
+    ).fetchone()[0]
+    if in_step:
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table}")
+        con.execute(f"insert into {table} select {_key_hash(target)}, _source_file from raw.{ident(target.table)}")
+        con.execute(f"delete from {KEY_REGISTRY} where raw_table = ?", [target.table])
+        con.execute(f"insert into {KEY_REGISTRY} values (?, hash(?))", [target.table, HASH_PROBE])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 # ------------------------------------------------------------------------------------------- the loader
 
 
@@ -217,6 +267,9 @@ def ingest_source(
     con.execute("set enable_progress_bar = false")
     ensure_raw_schema(con)
     install_macros(con, config)
+    for target in definition.targets:
+        if target.call_key:
+            _ensure_key_table(con, target)
     discovery = discover(landing_dir, definition.folder, definition.formats)
     result = SourceLoadResult(source=source, files_ignored=discovery.ignored, loaded_at=loaded_at)
     priors = _priors(con, [f.rel_path for f in discovery.files])
@@ -336,6 +389,8 @@ def _load_file(job: _FileJob, salvage: Salvage | None = None) -> FileResult:
     if job.replacing:
         for target in definition.targets:
             con.execute(f"delete from raw.{target.table} where _source_file = {path_sql}")
+            if target.call_key:
+                con.execute(f"delete from {_key_table(target)} where _source_file = {path_sql}")
         con.execute(f"delete from raw.quarantine where file_path = {path_sql}")
         con.execute(
             f"update raw.load_manifest set status = 'replaced' "
@@ -407,12 +462,16 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[in
         f"create or replace temp table _dup_keys as "
         f"select {keys} from {BATCH} where {good} group by all having count(*) > 1"
     )
-    already_loaded = con.execute(f"select exists (select 1 from {table})").fetchone()[0]
-    if already_loaded:
-        con.execute(
-            f"insert into _dup_keys select distinct {keys} from {BATCH} b semi join {table} r using ({keys}) "
-            f"where {good} and b.{ident(target.call_key[0])} is not null"
-        )
+    # Ids already loaded: the batch's key hashes against the compact key table (8-byte hashes, not every
+    # call id loaded). A hash match is only a candidate: `existing` below reads the raw rows of the
+    # candidates, and a candidate without one (a hash collision) gets no verdict. An inner join rather than
+    # a semi join or IN, so that DuckDB builds its hash table on the smaller side, the batch.
+    con.execute(
+        f"insert into _dup_keys select distinct {keys} from ("
+        f"select {keys}, {_key_hash(target)} as _key_hash from {BATCH} "
+        f"where {good} and {ident(target.call_key[0])} is not null"
+        f") b join {_key_table(target)} k on k.key_hash = b._key_hash"
+    )
     if not con.execute("select exists (select 1 from _dup_keys)").fetchone()[0]:
         return 0, 0
     label = " || '/' || ".join(f"coalesce(r.{ident(k)}, '')" for k in target.call_key)
@@ -460,13 +519,32 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[in
     return skipped, conflicting
 
 
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run statements on one thread, then restore the thread count.
+
+    A parallel insert into a persistent table writes each thread's share as partial row groups that the
+    checkpoint then merges and rewrites; on one thread the rows go into full row groups once: a quarter
+    smaller database file, and the final checkpoint no longer rewrites the load (docs/INGESTION.md, Speed)."""
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    con.execute("set threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {int(threads)}")
+
+
 def _insert_target(con: duckdb.DuckDBPyConnection, target: Target, file: LandingFile, loaded_at: datetime) -> int:
     columns = ", ".join(ident(c) for c in target.columns)
-    inserted = con.execute(
-        f"""insert into raw.{ident(target.table)} by name
-        select {columns}, {lit(file.rel_path)} as _source_file, _source_row, {_ts(loaded_at)} as _loaded_at
-        from {BATCH} where _target = {lit(target.table)} and _reason is null"""
-    ).fetchone()[0]
+    rows = f"from {BATCH} where _target = {lit(target.table)} and _reason is null"
+    with _one_thread(con):
+        inserted = con.execute(
+            f"""insert into raw.{ident(target.table)} by name
+            select {columns}, {lit(file.rel_path)} as _source_file, _source_row, {_ts(loaded_at)} as _loaded_at
+            {rows}"""
+        ).fetchone()[0]
+        if target.call_key:  # the same rows, so the key table stays the raw table's row for row
+            con.execute(f"insert into {_key_table(target)} select {_key_hash(target)}, {lit(file.rel_path)} {rows}")
     return int(inserted)
 
 

@@ -3,7 +3,8 @@
     Calls are first summed per set of applicable prices (day, model, tier, validity period, override),
     then each token type's part of the cost is priced once per set with llm_call_cost_part — the same
     leaf decomposition as llm_call_cost, so the parts add up to the calls' cost_usd exactly
-    (tests/intermediate/finance). 'requests' (per-request fees) appears only for models that have one. -#}
+    (tests/intermediate/finance). 'requests' (per-request fees) appears only for models that have one.
+    Reads the written fct_llm_calls (the applied prices are on it), not the pricing view. -#}
 {%- set price_columns = [
     'price_input_mtok', 'price_cache_read_mtok', 'price_cache_write_mtok', 'price_cache_write_1h_mtok',
     'price_output_mtok', 'price_output_reasoning_mtok', 'price_requests_kcount',
@@ -21,7 +22,7 @@ with
 
 calls as (
 
-    select * from {{ ref('int_llm_calls_priced') }}
+    select * from {{ ref('fct_llm_calls') }}
 
 ),
 

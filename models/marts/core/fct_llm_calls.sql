@@ -8,7 +8,10 @@
 
 {#- One row per deduplicated LLM call, priced and attributed. Incremental by day: a run reprocesses
     every call_date from the latest day already loaded minus var('lookback_days') (late files), and
-    replaces those days whole; a full refresh gives the same table. -#}
+    replaces those days whole; a full refresh gives the same table. The only table the priced calls
+    are written to: int_llm_calls_priced is a view, priced here for the selected days only (the
+    call_date filter reaches the calls under the view); the applied unit prices are kept for the
+    metered reconciliation. -#}
 
 with
 
@@ -62,6 +65,13 @@ final as (
         cast(tier_index as {{ dbt.type_int() }}) as tier_index,
         cast(price_valid_from as {{ dbt.type_timestamp() }}) as price_valid_from,
         cast(has_price_override as {{ dbt.type_boolean() }}) as has_price_override,
+        cast(price_input_mtok as {{ price_type() }}) as price_input_mtok,
+        cast(price_cache_read_mtok as {{ price_type() }}) as price_cache_read_mtok,
+        cast(price_cache_write_mtok as {{ price_type() }}) as price_cache_write_mtok,
+        cast(price_cache_write_1h_mtok as {{ price_type() }}) as price_cache_write_1h_mtok,
+        cast(price_output_mtok as {{ price_type() }}) as price_output_mtok,
+        cast(price_output_reasoning_mtok as {{ price_type() }}) as price_output_reasoning_mtok,
+        cast(price_requests_kcount as {{ price_type() }}) as price_requests_kcount,
         cast(unpriced_reason as {{ dbt.type_string() }}) as unpriced_reason,
         cast(gateway_spend_usd as {{ money_type() }}) as gateway_spend_usd
 

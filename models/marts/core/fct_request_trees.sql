@@ -1,19 +1,57 @@
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(day_column='trace_date', unique_key='trace_id')
+    )
+}}
+
 {#- One row per trace (user action) with at least one LLM call: the root's attribution, the tree's
     span in time, its calls, retries and failures, its tokens and its cost, retries and failed calls
-    included. sum(cost_usd) here equals sum(cost_usd) of fct_llm_calls exactly. -#}
+    included. sum(cost_usd) here equals sum(cost_usd) of fct_llm_calls exactly.
+    Incremental by day on trace_date, the day the trace started (that of int_trace_roots_identified):
+    a run aggregates the calls from the latest day loaded minus var('lookback_days') by trace, joins
+    the roots of that window and replaces those days whole. A trace whose day is in the window has all
+    its calls in it (none starts before the trace), so its row is the full refresh's. A trace that
+    straddles the window's first day (started the day before, calls after midnight) has a root before
+    the window: its row is already in the table with every call, and the window's calls of it are not
+    counted again, so each call is still in exactly one tree. Only a call arriving later than the
+    look-back for a trace begun before the window is not merged into its tree: the build then fails
+    (the conservation test, tree cost = call cost, or the unique test on trace_id). A full refresh
+    gives the same table. -#}
+{%- if is_incremental() %}
+    {%- set window_start = incremental_start_date('trace_date') %}
+{%- endif %}
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ window_start }}
+    {%- endif %}
 
 ),
 
 trace_roots as (
 
     select * from {{ ref('int_trace_roots_identified') }}
+    {% if is_incremental() -%}
+        where trace_date >= {{ window_start }}
+    {%- endif %}
 
 ),
+{%- if is_incremental() %}
+
+traces_started_before as (
+
+    -- traces begun before the window that may straddle its first day (one record cannot): their
+    -- tree is already in the table, whole
+    select trace_id from {{ ref('int_trace_roots_identified') }}
+    where trace_date < {{ window_start }} and trace_record_count > 1
+
+),
+{%- endif %}
 
 aggregated as (
 
@@ -84,6 +122,11 @@ joined as (
     from aggregated
     left join trace_roots
         on aggregated.trace_id = trace_roots.trace_id
+    {%- if is_incremental() %}
+    left join traces_started_before
+        on aggregated.trace_id = traces_started_before.trace_id
+    where traces_started_before.trace_id is null
+    {%- endif %}
 
 ),
 

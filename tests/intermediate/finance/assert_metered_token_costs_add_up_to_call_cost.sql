@@ -7,7 +7,7 @@ with
 
 calls as (
 
-    select * from {{ ref('int_llm_calls_priced') }}
+    select * from {{ ref('fct_llm_calls') }}
 
 ),
 

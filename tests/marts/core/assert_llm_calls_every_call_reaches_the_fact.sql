@@ -1,4 +1,22 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_llm_calls'}}}) }}
+-- depends_on: {{ ref('int_llm_calls_deduplicated') }}
+
+{#- On the nightly run (reprocessed_window_start() is a date): the source records of the window, plus
+    every record loaded after the last build (loaded_at later than any record the tables kept before
+    the window: a late file older than the look-back is not reprocessed, and must still be reported);
+    against the whole fact for missing calls (a late twin of an older call is in it), and the fact's
+    window for calls without a source. Otherwise every record and every call. -#}
+{%- set window_start = reprocessed_window_start() -%}
+{%- set loaded_after = "cast('1900-01-01' as timestamp)" -%}
+{%- if window_start is not none and execute -%}
+    {%- set previous_load = run_query(
+        "select max(loaded_at) from " ~ ref('int_llm_calls_deduplicated')
+        ~ " where call_date < " ~ window_start
+    ).columns[0].values()[0] -%}
+    {%- if previous_load is not none -%}
+        {%- set loaded_after = "cast('" ~ previous_load ~ "' as timestamp)" -%}
+    {%- endif -%}
+{%- endif -%}
 
 -- Nothing silently dropped between the sources and the fact: every distinct call_id of the source
 -- records is in fct_llm_calls, and no other. (After an incremental run this also fails when a late
@@ -8,12 +26,19 @@ with
 source_calls as (
 
     select distinct call_id from {{ ref('int_llm_calls_unioned') }}
+    {%- if window_start is not none %}
+        where started_at >= {{ window_start }} or loaded_at > {{ loaded_after }}
+    {%- endif %}
 
 ),
 
 fact_calls as (
 
-    select call_id from {{ ref('fct_llm_calls') }}
+    select
+        call_id,
+        ({{ in_reprocessed_window('call_date') }}) as is_in_window
+
+    from {{ ref('fct_llm_calls') }}
 
 ),
 
@@ -39,7 +64,7 @@ not_in_sources as (
     from fact_calls
     left join source_calls
         on fact_calls.call_id = source_calls.call_id
-    where source_calls.call_id is null
+    where fact_calls.is_in_window and source_calls.call_id is null
 
 ),
 

@@ -1,12 +1,15 @@
 -- Every production dollar lands in exactly one feature and one tenant: no priced production call
 -- lacks either ('(untagged)' is a bucket, not a gap), and the feature x tenant breakdown sums back to
 -- the production total exactly. Returns the offending calls, or a totals row when the sums differ.
+-- On the nightly run, the reprocessed days (in_reprocessed_window).
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    where
+        environment = '{{ var("unit_economics_environment") }}'
+        and {{ in_reprocessed_window('call_date') }}
 
 ),
 
