@@ -256,6 +256,25 @@ def validate_results(results: dict) -> list[str]:
 # ----------------------------------------------------------------------------------------------------
 # SQL of the floors and of the pricing peer (no dbt: the bare engine on the same files)
 
+
+def _floor_cost(prefix: str) -> str:
+    """The floor's cost of one call from the rate-card prices named <prefix><key> (llm_call_cost's rules)."""
+    r = "r." + prefix
+    reasoning = "case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end"
+    terms = (
+        ("c.input_tokens - c.cache_read_tokens - c.cache_write_tokens", f"{r}input_mtok", "0.000001"),
+        ("c.cache_read_tokens", f"{r}cache_read_mtok, {r}input_mtok", "0.000001"),
+        ("c.cache_write_tokens - c.cache_write_1h_tokens", f"{r}cache_write_mtok, {r}input_mtok", "0.000001"),
+        ("c.cache_write_1h_tokens", f"{r}cache_write_1h_mtok, {r}cache_write_mtok, {r}input_mtok", "0.000001"),
+        (f"c.output_tokens - {reasoning}", f"{r}output_mtok", "0.000001"),
+        (reasoning, f"{r}output_reasoning_mtok", "0.000001"),
+        ("1", f"{r}requests_kcount", "0.001"),
+    )
+    return "\n            + ".join(
+        f"cast({units} as bigint) * coalesce({prices}, 0) * {per}" for units, prices, per in terms
+    )
+
+
 # The same exact arithmetic as the model (llm_call_cost): a rate-card row whose prices fit decimal(18, 6)
 # per million tokens and decimal(18, 9) per thousand requests is priced in those 64-bit types, already
 # exact at money scale 12 (no rounding cast); any other row at decimal(38, 18), rounded to money once.
@@ -268,35 +287,8 @@ select
     cast(c.started_at as date) as call_date,
     c.environment,
     case
-        when coalesce(r.is_fast, true) then (
-            cast(c.input_tokens - c.cache_read_tokens - c.cache_write_tokens as bigint)
-                * coalesce(r.fast_input_mtok, 0) * 0.000001
-            + cast(c.cache_read_tokens as bigint) * coalesce(r.fast_cache_read_mtok, r.fast_input_mtok, 0) * 0.000001
-            + cast(c.cache_write_tokens - c.cache_write_1h_tokens as bigint)
-                * coalesce(r.fast_cache_write_mtok, r.fast_input_mtok, 0) * 0.000001
-            + cast(c.cache_write_1h_tokens as bigint)
-                * coalesce(r.fast_cache_write_1h_mtok, r.fast_cache_write_mtok, r.fast_input_mtok, 0) * 0.000001
-            + cast(c.output_tokens - case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end
-                as bigint) * coalesce(r.fast_output_mtok, 0) * 0.000001
-            + cast(case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end as bigint)
-                * coalesce(r.fast_output_reasoning_mtok, 0) * 0.000001
-            + cast(1 as bigint) * coalesce(r.fast_requests_kcount, 0) * 0.001
-        )
-        else cast(
-            cast(c.input_tokens - c.cache_read_tokens - c.cache_write_tokens as bigint)
-                * coalesce(r.input_mtok, 0) * 0.000001
-            + cast(c.cache_read_tokens as bigint) * coalesce(r.cache_read_mtok, r.input_mtok, 0) * 0.000001
-            + cast(c.cache_write_tokens - c.cache_write_1h_tokens as bigint)
-                * coalesce(r.cache_write_mtok, r.input_mtok, 0) * 0.000001
-            + cast(c.cache_write_1h_tokens as bigint)
-                * coalesce(r.cache_write_1h_mtok, r.cache_write_mtok, r.input_mtok, 0) * 0.000001
-            + cast(c.output_tokens - case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end
-                as bigint) * coalesce(r.output_mtok, 0) * 0.000001
-            + cast(case when r.output_reasoning_mtok is not null then c.reasoning_tokens else 0 end as bigint)
-                * coalesce(r.output_reasoning_mtok, 0) * 0.000001
-            + cast(1 as bigint) * coalesce(r.requests_kcount, 0) * 0.001
-            as decimal(38, 12)
-        )
+        when coalesce(r.is_fast, true) then ({fast_cost})
+        else cast({exact_cost} as decimal(38, 12))
     end as cost_usd
 from read_parquet({files}) as c
 left join floor_model_map as m
@@ -315,6 +307,9 @@ left join floor_rate_card as r
     and (r.tier_start_tokens = 0 or c.input_tokens > r.tier_start_tokens)
     and (r.tier_end_tokens is null or c.input_tokens <= r.tier_end_tokens)
 """
+FLOOR_PRICED_SQL = FLOOR_PRICED_SQL.replace("{fast_cost}", _floor_cost("fast_")).replace(
+    "{exact_cost}", _floor_cost("")
+)
 
 SCAN_FLOOR_SQL = """
 select feature, call_date, count(*) as calls, sum(cost_usd) as cost_usd,
