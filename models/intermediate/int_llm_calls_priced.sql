@@ -169,25 +169,13 @@ effective as (
     {%- set o = 'overridden' -%}
     {%- set fast = 'is_fast_priced' %}
     select
-        overridden.*,
-        {{ fast_effective_price('input_mtok', overrides_relation=o) }} as fast_price_input_mtok,
-        {{ fast_effective_price('cache_read_mtok', overrides_relation=o) }} as fast_price_cache_read_mtok,
-        {{ fast_effective_price('cache_write_mtok', overrides_relation=o) }} as fast_price_cache_write_mtok,
-        {{ fast_effective_price('cache_write_1h_mtok', overrides_relation=o) }} as fast_price_cache_write_1h_mtok,
-        {{ fast_effective_price('output_mtok', overrides_relation=o) }} as fast_price_output_mtok,
-        {{ fast_effective_price('output_reasoning_mtok', overrides_relation=o, overridable=false) }}
-            as fast_price_output_reasoning_mtok,
-        {{ fast_effective_price('requests_kcount', overrides_relation=o, overridable=false) }}
-            as fast_price_requests_kcount,
-        {{ effective_price('input_mtok', overrides_relation=o, fast_when=fast) }} as price_input_mtok,
-        {{ effective_price('cache_read_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_read_mtok,
-        {{ effective_price('cache_write_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_write_mtok,
-        {{ effective_price('cache_write_1h_mtok', overrides_relation=o, fast_when=fast) }} as price_cache_write_1h_mtok,
-        {{ effective_price('output_mtok', overrides_relation=o, fast_when=fast) }} as price_output_mtok,
-        {{ effective_price('output_reasoning_mtok', overrides_relation=o, fast_when=fast, overridable=false) }}
-            as price_output_reasoning_mtok,
-        {{ effective_price('requests_kcount', overrides_relation=o, fast_when=fast, overridable=false) }}
-            as price_requests_kcount
+        {%- for key in mtok_keys + ['requests_kcount'] %}
+        {{ fast_effective_price(key, overrides_relation=o, overridable=key in overridable_keys) }}
+            as fast_price_{{ key }},
+        {{ effective_price(key, overrides_relation=o, fast_when=fast, overridable=key in overridable_keys) }}
+            as price_{{ key }},
+        {%- endfor %}
+        overridden.*
 
     from overridden
 
