@@ -1,24 +1,32 @@
 """The nightly run's data tests read only the reprocessed window (macros/tests/reprocessed_window.sql,
 orchestration/dbt_test_window.py): a bad row planted inside the window fails the test, one planted
-before it is not read; the full build's tests (no vars) report both."""
+before it is not read; the full build's tests (no vars) report both. The window is decided at execution
+time (on-run-start records it), so the vars are constant and dbt keeps its partial parse."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.dbt_test_window import data_test_window_vars, dbt_vars_args
+from orchestration.dbt_test_window import DATA_TEST_WINDOW_VARS, dbt_vars_args
 from orchestration.report.project_vars import dbt_project_vars
 
 pytestmark = pytest.mark.slow
 
 LOOKBACK_DAYS = int(dbt_project_vars()["lookback_days"])
+# The incremental tables and their day column (meta.data_test_window_column of the incremental models).
+INCREMENTAL_TABLES = (
+    ("intermediate.int_llm_calls_deduplicated", "call_date"),
+    ("marts.fct_llm_calls", "call_date"),
+    ("intermediate.int_trace_roots_identified", "trace_date"),
+    ("marts.fct_request_trees", "trace_date"),
+)
 
 
 def failures_by_test(work_dir: Path) -> dict[str, int]:
@@ -26,14 +34,40 @@ def failures_by_test(work_dir: Path) -> dict[str, int]:
     return {result["unique_id"].split(".")[2]: result["failures"] or 0 for result in results}
 
 
-def test_window_vars_need_the_incremental_tables(ingested_warehouse: Path, built_warehouse: Path) -> None:
-    # a first build (raw tables only) and a full refresh test every row
-    with duckdb.connect(str(ingested_warehouse), read_only=True) as con:
-        assert data_test_window_vars(con) == {}
-    with duckdb.connect(str(built_warehouse), read_only=True) as con:
-        assert data_test_window_vars(con, full_refresh=True) == {}
-        (latest,) = con.execute("select max(call_date) from marts.fct_llm_calls").fetchone()
-        assert data_test_window_vars(con) == {"data_test_scope": "window", "previous_latest_day": str(latest)}
+def recorded_window(warehouse: Path, work_dir: Path) -> date | None:
+    """The window start that on-run-start recorded for the last dbt run in work_dir (none: every row)."""
+    invocation = json.loads((work_dir / "target" / "run_results.json").read_text())["metadata"]["invocation_id"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select window_start from main.dbt_data_test_window where invocation_id = ?", [invocation]
+        ).fetchall()
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+def test_window_is_recorded_only_on_an_incremental_run(
+    ingested_warehouse: Path, built_warehouse: Path, tmp_path: Path, dbt: Callable[..., object]
+) -> None:
+    seed = ["seed", "--select", "token_conventions", *dbt_vars_args(DATA_TEST_WINDOW_VARS)]
+    # a first build (raw tables only): every row
+    first = tmp_path / "first.duckdb"
+    shutil.copyfile(ingested_warehouse, first)
+    dbt(seed, warehouse=first, work_dir=tmp_path / "first")
+    assert recorded_window(first, tmp_path / "first") is None
+    # a built warehouse: the earliest of the incremental tables' latest days minus the look-back
+    warehouse = tmp_path / "built.duckdb"
+    shutil.copyfile(built_warehouse, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = min(
+            con.execute(f"select max({column}) from {table}").fetchone()[0] for table, column in INCREMENTAL_TABLES
+        )
+    work_dir = tmp_path / "built"
+    dbt(seed, warehouse=warehouse, work_dir=work_dir)
+    assert recorded_window(warehouse, work_dir) == latest - timedelta(days=LOOKBACK_DAYS)
+    # a full refresh: every row; and the same vars again keep dbt's partial parse
+    result = dbt([*seed, "--full-refresh"], warehouse=warehouse, work_dir=work_dir)
+    assert recorded_window(warehouse, work_dir) is None
+    assert "Unable to do partial parsing" not in result.output
 
 
 def test_nightly_tests_read_only_the_reprocessed_window(
@@ -42,7 +76,6 @@ def test_nightly_tests_read_only_the_reprocessed_window(
     warehouse = tmp_path / "window.duckdb"
     shutil.copyfile(built_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        test_vars = data_test_window_vars(con)
         latest, first = con.execute("select max(call_date), min(call_date) from marts.fct_llm_calls").fetchone()
         window_start = latest - timedelta(days=LOOKBACK_DAYS)
         # one bad row on the window's first day (latest day before the run minus the look-back), one on
@@ -103,7 +136,7 @@ def test_nightly_tests_read_only_the_reprocessed_window(
         "unit_test",
     ]
     nightly = tmp_path / "nightly"
-    dbt(["test", *selection, *dbt_vars_args(test_vars)], warehouse=warehouse, work_dir=nightly, check=False)
+    dbt(["test", *selection, *dbt_vars_args(DATA_TEST_WINDOW_VARS)], warehouse=warehouse, work_dir=nightly, check=False)
     full = tmp_path / "full"
     dbt(["test", *selection], warehouse=warehouse, work_dir=full, check=False)
 

@@ -1,12 +1,67 @@
 {#- Data tests scoped to the days a nightly run reprocessed (dbt's documented `where` mechanism:
     an override of get_where_subquery that resolves a placeholder).
 
-    var('data_test_scope') is 'all' (default: full builds, CI, the first run) or 'window' (the nightly
-    run on a warehouse that already held the incremental tables). In 'window' the reprocessed window
-    starts where the incremental models started: var('previous_latest_day') (the earliest of the
-    incremental tables' latest days before the run, read by orchestration/dbt_test_window.py) minus
-    var('lookback_days'), the formula of incremental_start_date. -#}
+    var('data_test_scope') is 'all' (default: every row) or 'window' (the nightly job, the Dagster
+    build and the benchmark pass it on every run, so the vars never change and dbt keeps its partial
+    parse). In 'window' the scope is decided at execution time, per invocation: on-run-start
+    (record_data_test_window) reads, before any model runs, the earliest of the incremental tables'
+    latest days and records that day minus var('lookback_days') (the formula of
+    incremental_start_date: where the incremental models start) for this invocation_id; the tests
+    read it back as a constant. A first build (an incremental table missing), an empty table or a
+    --full-refresh records no start: every row is tested. -#}
 
+{#- The one-row table where on-run-start records the window of the current invocation. -#}
+{% macro data_test_window_relation() -%}
+    {{ return(api.Relation.create(
+        database=target.database, schema=target.schema, identifier='dbt_data_test_window')) }}
+{%- endmacro %}
+
+{#- on-run-start: records (invocation_id, window_start) on a window run; nothing otherwise. -#}
+{% macro record_data_test_window() -%}
+    {%- if var('data_test_scope', 'all') != 'window' or not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set state = namespace(complete=true, latest_days=[]) -%}
+    {%- if not flags.FULL_REFRESH -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.materialized == 'incremental'
+            and node.config.get('meta', {}).get('data_test_window_column') -%}
+            {%- set column = node.config.meta.data_test_window_column -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+            {%- if relation is none or not relation.is_table
+                or column not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+                {%- set state.complete = false -%}
+            {%- else -%}
+                {%- set latest = run_query('select max(' ~ column ~ ') from ' ~ relation).columns[0].values()[0] -%}
+                {%- if latest is none -%}
+                    {%- set state.complete = false -%}
+                {%- else -%}
+                    {%- set state.latest_days = state.latest_days + [latest | string] -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set start = 'null' -%}
+    {%- if state.complete and state.latest_days -%}
+        {%- set first = modules.datetime.date.fromisoformat((state.latest_days | min)[:10])
+            - modules.datetime.timedelta(days=var('lookback_days') | int) -%}
+        {%- set start = "'" ~ first.isoformat() ~ "'" -%}
+    {%- endif -%}
+    {%- set window = data_test_window_relation() -%}
+    {%- do run_query('drop table if exists ' ~ window) -%}
+    {%- do run_query(
+        'create table ' ~ window ~ ' as select '
+        ~ "cast('" ~ invocation_id ~ "' as " ~ dbt.type_string() ~ ") as invocation_id, "
+        ~ 'cast(' ~ start ~ ' as date) as window_start'
+    ) -%}
+    {#- run_query opened a transaction on the hooks' connection, which dbt would roll back. -#}
+    {%- do adapter.commit() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- The window's first day as a date literal, or none when every row is to be tested (scope 'all',
+    parse time, or no window recorded for this invocation: a first build, a --full-refresh, a command
+    without on-run-start such as `dbt compile`). -#}
 {% macro reprocessed_window_start() -%}
     {%- set scope = var('data_test_scope', 'all') -%}
     {%- if scope == 'all' -%}
@@ -14,14 +69,21 @@
     {%- elif scope != 'window' -%}
         {{ exceptions.raise_compiler_error("var data_test_scope must be 'all' or 'window', got '" ~ scope ~ "'") }}
     {%- endif -%}
-    {%- set latest = var('previous_latest_day', '') | string -%}
-    {%- if not latest -%}
-        {{ exceptions.raise_compiler_error("data_test_scope=window needs var previous_latest_day") }}
+    {%- if not execute -%}
+        {{ return(none) }}
     {%- endif -%}
-    {#- Computed here, so the engine filters by a constant (pushed down to the scans, as in the models). -#}
-    {%- set start = modules.datetime.date.fromisoformat(latest[:10])
-        - modules.datetime.timedelta(days=var('lookback_days') | int) -%}
-    {{ return("cast('" ~ start.isoformat() ~ "' as date)") }}
+    {%- set window = data_test_window_relation() -%}
+    {%- if adapter.get_relation(window.database, window.schema, window.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set recorded = run_query(
+        'select window_start from ' ~ window ~ " where invocation_id = '" ~ invocation_id ~ "'"
+    ).columns[0].values() -%}
+    {%- if not recorded or recorded[0] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- A literal, so the engine filters by a constant (pushed down to the scans, as in the models). -#}
+    {{ return("cast('" ~ (recorded[0] | string)[:10] ~ "' as date)") }}
 {%- endmacro %}
 
 {#- A predicate for singular tests: `<column> >= <window start>` on a window run, else `1 = 1`. -#}
@@ -47,7 +109,9 @@
     - anything else: dbt's behaviour. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set start = reprocessed_window_start() -%}
+    {#- The window is read (one query) only for the tests it can scope. -#}
+    {%- set scoped = (where and '__reprocessed_window_start__' in where) or (not where and data_test_window_column()) -%}
+    {%- set start = reprocessed_window_start() if scoped else none -%}
     {%- if where and '__reprocessed_window_start__' in where -%}
         {%- if start is none -%}
             {%- set where = '' -%}

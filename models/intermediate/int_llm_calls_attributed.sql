@@ -1,14 +1,16 @@
 {{ config(materialized='view') }}
 
-{#- Deduplicated calls with their attribution resolved: feature, tenant, user and session from the
-    call, else inherited from the trace's root; features through seeds/feature_aliases.csv;
-    '(untagged)' for a missing feature or tenant; plan tier from the tenant's subscription in force on
-    the call's day, the tags only as fallback. -#}
+{#- Priced calls with their attribution resolved: feature, tenant, user and session from the call,
+    else inherited from the trace's root; features through seeds/feature_aliases.csv; '(untagged)'
+    for a missing feature or tenant; plan tier from the tenant's subscription in force on the call's
+    day, the tags only as fallback. The prices pass through untouched (pricing does not depend on
+    attribution). A view, read by fct_llm_calls: its call_date filter reaches the calls under both
+    views. -#}
 with
 
 calls as (
 
-    select * from {{ ref('int_llm_calls_deduplicated') }}
+    select * from {{ ref('int_llm_calls_priced') }}
 
 ),
 
@@ -71,10 +73,14 @@ final as (
         inherited.call_date,
         inherited.latency_ms,
         inherited.resolved_environment as environment,
+        inherited.provider_observed,
         inherited.provider,
         inherited.model,
         inherited.response_model,
         inherited.operation,
+        inherited.price_model_ref,
+        inherited.price_model_id,
+        inherited.price_provider_id,
         coalesce(inherited.resolved_feature, '(untagged)') as feature,
         inherited.feature_observed,
         inherited.is_feature_inherited,
@@ -98,6 +104,21 @@ final as (
         inherited.cache_write_1h_tokens,
         inherited.output_tokens,
         inherited.reasoning_tokens,
+        inherited.input_tokens_total,
+        inherited.tier_index,
+        inherited.price_valid_from,
+        inherited.has_price_override,
+        inherited.price_input_mtok,
+        inherited.price_cache_read_mtok,
+        inherited.price_cache_write_mtok,
+        inherited.price_cache_write_1h_mtok,
+        inherited.price_output_mtok,
+        inherited.price_output_reasoning_mtok,
+        inherited.price_requests_kcount,
+        inherited.is_priced,
+        inherited.unpriced_reason,
+        inherited.cost_usd,
+        inherited.list_cost_usd,
         inherited.gateway_spend_usd
 
     from inherited

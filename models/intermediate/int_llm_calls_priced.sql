@@ -1,10 +1,12 @@
 {{ config(materialized='view') }}
 
-{#- Attributed calls with their price: the mapped genai-prices model, the rate-card row in force at
+{#- Deduplicated calls with their price: the mapped genai-prices model, the rate-card row in force at
     started_at (time-of-day window, cliff tier on total input tokens), the overrides of
     seeds/price_overrides.csv, and cost_usd / list_cost_usd from the llm_call_cost macro.
-    Unpriced calls are kept (is_priced = false, null costs). A view: fct_llm_calls is the one table the
-    priced calls are written to (and filters the days of an incremental run).
+    Unpriced calls are kept (is_priced = false, null costs). Pricing needs only the provider, the
+    models, started_at and the tokens, so it comes before attribution (int_llm_calls_attributed reads
+    this view): the price of a call never waits on the trace-root join. A view: fct_llm_calls is the
+    one table the priced calls are written to (and filters the days of an incremental run).
     Exact pricing, fast: a call whose prices all fit fast_price_type() (at most 6 decimals per million
     tokens, 9 per thousand requests, multiplier included) is priced in that type, exact at money scale
     with no rounding cast; any other call (genai-prices has prices such as 1/12 or 0.18000000000000002)
@@ -23,7 +25,7 @@ with
 
 calls as (
 
-    select * from {{ ref('int_llm_calls_attributed') }}
+    select * from {{ ref('int_llm_calls_deduplicated') }}
 
 ),
 
@@ -187,7 +189,6 @@ final as (
         call_id,
         trace_id,
         parent_call_id,
-        root_id,
         source,
         source_file,
         source_row,
@@ -207,15 +208,10 @@ final as (
         price_model_id,
         price_provider_id,
         feature,
-        feature_observed,
-        is_feature_inherited,
         tenant_id,
-        tenant_id_observed,
-        is_tenant_inherited,
         user_id,
         session_id,
         plan_tier,
-        plan_tier_source,
         attempt,
         status,
         input_includes_cache,

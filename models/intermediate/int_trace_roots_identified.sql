@@ -21,7 +21,11 @@
     partial view of the trace is dropped. Only a record arriving later than the look-back for a trace
     begun before the window is missed: the trace gets a second row (unique test) when its row had one
     record, else its row stays as it was (for a call, fct_request_trees' conservation test fails).
-    A full refresh gives the same table. -#}
+    A full refresh gives the same table.
+    Speed: the wide records are read once and streamed through one hash join against the roots of
+    the traces with several records, which are ranked on their keys alone; the repeated trace ids
+    come from the key alone, in a separate narrow read (a wide CTE read by several steps is
+    materialized whole by DuckDB). -#}
 {%- if is_incremental() %}
     {%- set window_start = incremental_start_date('trace_date') %}
 {%- endif %}
@@ -40,6 +44,56 @@ spans as (
 
     -- on the timestamp itself, not its date, so that the bound reaches the raw scan's min/max pruning
     select * from {{ ref('stg_otel__spans') }}
+    {% if is_incremental() -%}
+        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
+
+),
+
+call_keys as (
+
+    select
+        trace_id,
+        call_id,
+        parent_call_id,
+        started_at,
+        ended_at
+
+    from {{ ref('int_llm_calls_deduplicated') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ window_start }}
+    {%- endif %}
+
+),
+
+span_keys as (
+
+    select
+        trace_id,
+        span_id,
+        parent_span_id,
+        started_at,
+        ended_at
+
+    from {{ ref('stg_otel__spans') }}
+    {% if is_incremental() -%}
+        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
+
+),
+
+call_trace_ids as (
+
+    select trace_id from {{ ref('int_llm_calls_deduplicated') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ window_start }}
+    {%- endif %}
+
+),
+
+span_trace_ids as (
+
+    select trace_id from {{ ref('stg_otel__spans') }}
     {% if is_incremental() -%}
         where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
     {%- endif %}
@@ -107,65 +161,106 @@ trace_records as (
 
 ),
 
+record_trace_ids as (
+
+    select trace_id from call_trace_ids
+
+    union all
+
+    select trace_id from span_trace_ids
+
+),
+
+record_keys as (
+
+    select
+        trace_id,
+        call_id as record_id,
+        parent_call_id as parent_id,
+        'llm_call' as record_type,
+        started_at,
+        ended_at
+
+    from call_keys
+
+    union all
+
+    select
+        trace_id,
+        span_id as record_id,
+        parent_span_id as parent_id,
+        'span' as record_type,
+        started_at,
+        ended_at
+
+    from span_keys
+
+),
+
 repeated_traces as (
 
     select trace_id
 
-    from trace_records
+    from record_trace_ids
     group by trace_id
     having count(*) > 1
 
 ),
 
-single_record_roots as (
+ranked as (
 
-    -- a trace with one record (most of them): that record is the root and the trace's extent
-
+    -- only the traces with several records are sorted, on their keys alone (sorting every wide
+    -- record was this model's cost); the record type breaks the last tie
     select
-        trace_records.*,
-        1 as root_rank,
-        trace_records.started_at as trace_started_at,
-        trace_records.ended_at as trace_ended_at,
-        cast(1 as {{ dbt.type_bigint() }}) as trace_record_count
+        record_keys.trace_id,
+        record_keys.record_id,
+        record_keys.record_type,
+        row_number() over (
+            partition by record_keys.trace_id
+            order by
+                case when record_keys.parent_id is null then 0 else 1 end,
+                record_keys.started_at,
+                record_keys.record_id,
+                record_keys.record_type
+        ) as root_rank,
+        min(record_keys.started_at) over (partition by record_keys.trace_id) as trace_started_at,
+        max(record_keys.ended_at) over (partition by record_keys.trace_id) as trace_ended_at,
+        count(*) over (partition by record_keys.trace_id) as trace_record_count
 
-    from trace_records
-    left join repeated_traces
-        on trace_records.trace_id = repeated_traces.trace_id
-    where repeated_traces.trace_id is null
+    from record_keys
+    inner join repeated_traces
+        on record_keys.trace_id = repeated_traces.trace_id
 
 ),
 
-ranked as (
+repeated_trace_roots as (
 
-    -- only the traces with several records are sorted (sorting every record was this model's cost)
-
-    select
-        trace_records.*,
-        row_number() over (
-            partition by trace_records.trace_id
-            order by
-                case when trace_records.parent_id is null then 0 else 1 end,
-                trace_records.started_at,
-                trace_records.record_id
-        ) as root_rank,
-        min(trace_records.started_at) over (partition by trace_records.trace_id) as trace_started_at,
-        max(trace_records.ended_at) over (partition by trace_records.trace_id) as trace_ended_at,
-        count(*) over (partition by trace_records.trace_id) as trace_record_count
-
-    from trace_records
-    inner join repeated_traces
-        on trace_records.trace_id = repeated_traces.trace_id
+    select * from ranked
+    where root_rank = 1
 
 ),
 
 all_roots as (
 
-    select * from single_record_roots
+    -- a trace with one record (most of them): that record is the root and the trace's extent; of a
+    -- trace with several, only its root passes
+    select
+        trace_records.*,
+        coalesce(repeated_trace_roots.trace_started_at, trace_records.started_at) as trace_started_at,
+        coalesce(repeated_trace_roots.trace_ended_at, trace_records.ended_at) as trace_ended_at,
+        coalesce(
+            repeated_trace_roots.trace_record_count, cast(1 as {{ dbt.type_bigint() }})
+        ) as trace_record_count
 
-    union all
-
-    select * from ranked
-    where root_rank = 1
+    from trace_records
+    left join repeated_trace_roots
+        on trace_records.trace_id = repeated_trace_roots.trace_id
+    where
+        repeated_trace_roots.trace_id is null
+        or (
+            trace_records.record_type = repeated_trace_roots.record_type
+            and trace_records.record_id is not distinct from repeated_trace_roots.record_id
+        )
 
 ),
 

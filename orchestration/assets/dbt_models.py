@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import ai_costs_project
-from orchestration.dbt_test_window import data_test_window_vars, dbt_vars_args
+from orchestration.dbt_test_window import DATA_TEST_WINDOW_VARS, dbt_vars_args
 from orchestration.resources import WarehouseResource
 
 
@@ -48,13 +48,10 @@ def ai_cost_dbt_models(
     # dbt runs as a subprocess and reads the warehouse path from the environment (profiles.yml).
     settings = warehouse.settings()
     settings.export_to_environ()
-    # A nightly run on a built DuckDB warehouse tests only the days it reprocessed (read before dbt changes
-    # them); a first build, a full refresh or another engine's target tests every row.
-    test_vars: dict[str, str] = {}
-    if settings.warehouse.exists() and not config.full_refresh and dbt.target != "spark":
-        with warehouse.connect(read_only=True) as con:
-            test_vars = data_test_window_vars(con)
-    context.log.info(f"dbt data tests scope: {test_vars or 'every row'}")
+    # A nightly run on a built DuckDB warehouse tests only the days it reprocessed; a first build or a full
+    # refresh tests every row (dbt decides at execution time, so the vars are constant and dbt keeps its
+    # partial parse). Another engine's target tests every row.
+    test_vars = DATA_TEST_WINDOW_VARS if dbt.target != "spark" else {}
     args = ["build", *(["--full-refresh"] if config.full_refresh else []), *dbt_vars_args(test_vars)]
     invocation = dbt.cli(args, context=context)
     log_path = os.environ.get("AICOST_DBT_LOG")

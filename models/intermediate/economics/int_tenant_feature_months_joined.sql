@@ -37,21 +37,39 @@ tenant_months as (
 
 ),
 
-call_usage as (
+user_usage as (
 
+    -- Per user first, so that users_with_ai_calls is a plain count of these rows (calls without a
+    -- user id form one row with a null user_id, not counted): one aggregate over every call, not two.
     select
         cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
         tenant_id,
         feature,
+        user_id,
         count(*) as calls,
-        coalesce(sum(cost_usd), 0) as cost_usd,
-        count(distinct user_id) as users_with_ai_calls
+        sum(cost_usd) as cost_usd
 
     from calls
     group by
         cast({{ dbt.date_trunc('month', 'call_date') }} as date),
         tenant_id,
-        feature
+        feature,
+        user_id
+
+),
+
+call_usage as (
+
+    select
+        month,
+        tenant_id,
+        feature,
+        sum(calls) as calls,
+        coalesce(sum(cost_usd), 0) as cost_usd,
+        count(user_id) as users_with_ai_calls
+
+    from user_usage
+    group by month, tenant_id, feature
 
 ),
 

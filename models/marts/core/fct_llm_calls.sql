@@ -9,15 +9,15 @@
 {#- One row per deduplicated LLM call, priced and attributed. Incremental by day: a run reprocesses
     every call_date from the latest day already loaded minus var('lookback_days') (late files), and
     replaces those days whole; a full refresh gives the same table. The only table the priced calls
-    are written to: int_llm_calls_priced is a view, priced here for the selected days only (the
-    call_date filter reaches the calls under the view); the applied unit prices are kept for the
-    metered reconciliation. -#}
+    are written to: int_llm_calls_priced and int_llm_calls_attributed (which reads it) are views,
+    priced and attributed here for the selected days only (the call_date filter reaches the calls
+    under both views); the applied unit prices are kept for the metered reconciliation. -#}
 
 with
 
 calls as (
 
-    select * from {{ ref('int_llm_calls_priced') }}
+    select * from {{ ref('int_llm_calls_attributed') }}
 
 ),
 

@@ -42,23 +42,66 @@ feature_catalog as (
 
 ),
 
-call_usage as (
+tenant_usage as (
 
+    -- Per tenant first, so that tenants is a plain count of these rows: one distinct aggregate fewer
+    -- over every call.
     select
         cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
         feature,
         coalesce(plan_tier, '(unknown)') as plan_tier,
+        tenant_id,
         count(*) as calls,
         sum(case when is_priced then 0 else 1 end) as unpriced_calls,
-        count(distinct trace_id) as request_trees,
-        count(distinct tenant_id) as tenants,
-        coalesce(sum(cost_usd), 0) as cost_usd
+        sum(cost_usd) as cost_usd
 
     from calls
     group by
         cast({{ dbt.date_trunc('month', 'call_date') }} as date),
         feature,
-        coalesce(plan_tier, '(unknown)')
+        coalesce(plan_tier, '(unknown)'),
+        tenant_id
+
+),
+
+call_trees as (
+
+    select distinct
+        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
+        feature,
+        coalesce(plan_tier, '(unknown)') as plan_tier,
+        trace_id
+
+    from calls
+
+),
+
+tree_counts as (
+
+    select
+        month,
+        feature,
+        plan_tier,
+        count(trace_id) as request_trees
+
+    from call_trees
+    group by month, feature, plan_tier
+
+),
+
+call_usage as (
+
+    select
+        tenant_usage.month,
+        tenant_usage.feature,
+        tenant_usage.plan_tier,
+        sum(tenant_usage.calls) as calls,
+        sum(tenant_usage.unpriced_calls) as unpriced_calls,
+        count(tenant_usage.tenant_id) as tenants,
+        coalesce(sum(tenant_usage.cost_usd), 0) as cost_usd
+
+    from tenant_usage
+    group by tenant_usage.month, tenant_usage.feature, tenant_usage.plan_tier
 
 ),
 
@@ -70,9 +113,7 @@ user_distribution as (
         plan_tier,
         count(*) as active_users,
         count(user_id) as users_with_ai_calls,
-        cast({{ percentile_cont('cost_usd', 0.1) }} as {{ money_type() }}) as p10_cost_per_active_user_usd,
-        cast({{ percentile_cont('cost_usd', 0.5) }} as {{ money_type() }}) as p50_cost_per_active_user_usd,
-        cast({{ percentile_cont('cost_usd', 0.9) }} as {{ money_type() }}) as p90_cost_per_active_user_usd
+        {{ percentile_cont_list('cost_usd', [0.1, 0.5, 0.9]) }} as cost_percentiles
 
     from active_users
     group by month, feature, plan_tier
@@ -151,15 +192,15 @@ joined as (
         coalesce(call_usage.tenants, 0) as tenants,
         coalesce(call_usage.calls, 0) as calls,
         coalesce(call_usage.unpriced_calls, 0) as unpriced_calls,
-        coalesce(call_usage.request_trees, 0) as request_trees,
+        coalesce(tree_counts.request_trees, 0) as request_trees,
         product_usage.product_mau,
         coalesce(user_distribution.active_users, 0) as active_users,
         coalesce(user_distribution.users_with_ai_calls, 0) as users_with_ai_calls,
         coalesce(product_usage.is_mau_below_call_users, false) as is_mau_below_call_users,
         coalesce(call_usage.cost_usd, 0) as cost_usd,
-        user_distribution.p10_cost_per_active_user_usd,
-        user_distribution.p50_cost_per_active_user_usd,
-        user_distribution.p90_cost_per_active_user_usd,
+        {{ array_element('user_distribution.cost_percentiles', 1) }} as p10_cost_per_active_user_usd,
+        {{ array_element('user_distribution.cost_percentiles', 2) }} as p50_cost_per_active_user_usd,
+        {{ array_element('user_distribution.cost_percentiles', 3) }} as p90_cost_per_active_user_usd,
         coalesce(revenue.allocated_revenue_usd, 0) as allocated_revenue_usd,
         plan_catalog.price_per_seat_usd
 
@@ -169,6 +210,11 @@ joined as (
             keys.month = call_usage.month
             and keys.feature = call_usage.feature
             and keys.plan_tier = call_usage.plan_tier
+    left join tree_counts
+        on
+            keys.month = tree_counts.month
+            and keys.feature = tree_counts.feature
+            and keys.plan_tier = tree_counts.plan_tier
     left join user_distribution
         on
             keys.month = user_distribution.month

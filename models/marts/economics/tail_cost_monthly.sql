@@ -5,6 +5,8 @@
     trees, and the share of call cost spent on retries. Unpriced trees and calls (no cost) are counted
     but not in the percentiles. {{ doc("tail_rules") }} -#}
 {%- set percentiles = [50, 90, 95, 99] %}
+{%- set fractions = [] %}
+{%- for p in percentiles %}{% do fractions.append(p / 100) %}{% endfor %}
 with
 
 trees as (
@@ -21,29 +23,15 @@ calls as (
 
 ),
 
-trees_monthly as (
+tree_costs as (
 
+    -- Only the three narrow columns: every step below groups or sorts these, never the wide tree rows.
     select
         cast({{ dbt.date_trunc('month', 'trace_date') }} as date) as month,
         feature,
-        trace_id,
         cost_usd
 
     from trees
-
-),
-
-trees_ranked as (
-
-    select
-        *,
-        count(cost_usd) over (partition by month, feature) as priced_trees,
-        row_number() over (
-            partition by month, feature
-            order by case when cost_usd is null then 1 else 0 end asc, cost_usd desc, trace_id asc
-        ) as cost_rank
-
-    from trees_monthly
 
 ),
 
@@ -55,15 +43,99 @@ tree_stats as (
         count(*) as trees,
         count(cost_usd) as priced_trees,
         coalesce(sum(cost_usd), 0) as tree_cost_usd,
-        {%- for p in percentiles %}
-        {{ percentile_cont('cost_usd', p / 100) }} as p{{ p }}_cost_per_tree_usd,
-        {%- endfor %}
-        max(cost_usd) as max_cost_per_tree_usd,
-        sum(case when cost_rank <= ceil(priced_trees * 0.05) then 1 else 0 end) as top_5pct_trees,
-        coalesce(sum(case when cost_rank <= ceil(priced_trees * 0.05) then cost_usd end), 0)
-            as top_5pct_trees_cost_usd
+        {{ percentile_cont_list('cost_usd', fractions) }} as cost_percentiles,
+        max(cost_usd) as max_cost_per_tree_usd
 
-    from trees_ranked
+    from tree_costs
+    group by month, feature
+
+),
+
+top_bounds as (
+
+    select
+        month,
+        feature,
+        cast(ceil(priced_trees * 0.05) as {{ dbt.type_bigint() }}) as top_trees,
+        {{ array_element('cost_percentiles', percentiles.index(90) + 1) }} as p90_cost_per_tree_usd
+
+    from tree_stats
+
+),
+
+top_candidates as (
+
+    -- Every tree of the top 5 % costs at least the p90: with n priced trees, the top k = ceil(5 % of
+    -- n) are the values at ascending ranks n - k .. n - 1 (from 0), and the p90 interpolates at most
+    -- up to the value at rank ceil(0.9 (n - 1)) <= n - k. So only the distinct costs from the p90 up
+    -- are ranked (about a tenth of the trees), each with how many trees have it. The data test
+    -- top_5pct_trees = ceil(5 % of n) would catch a bound that missed a tree.
+    select
+        tree_costs.month,
+        tree_costs.feature,
+        tree_costs.cost_usd,
+        count(*) as trees
+
+    from tree_costs
+    inner join top_bounds
+        on
+            tree_costs.month = top_bounds.month
+            and tree_costs.feature = top_bounds.feature
+    where tree_costs.cost_usd >= top_bounds.p90_cost_per_tree_usd
+    group by tree_costs.month, tree_costs.feature, tree_costs.cost_usd
+
+),
+
+top_candidates_ranked as (
+
+    select
+        top_candidates.month,
+        top_candidates.feature,
+        top_candidates.cost_usd,
+        top_candidates.trees,
+        top_bounds.top_trees,
+        sum(top_candidates.trees) over (
+            partition by top_candidates.month, top_candidates.feature
+            order by top_candidates.cost_usd desc
+            rows between unbounded preceding and current row
+        ) - top_candidates.trees as trees_above
+
+    from top_candidates
+    inner join top_bounds
+        on
+            top_candidates.month = top_bounds.month
+            and top_candidates.feature = top_bounds.feature
+
+),
+
+top_candidates_taken as (
+
+    -- The k most expensive trees: every cost above the k-th largest (the threshold) whole, and as
+    -- many trees at the threshold as are still needed. Tied trees cost the same, so this is exactly
+    -- the sum over the first k trees of a ranking by cost (whatever breaks the ties).
+    select
+        month,
+        feature,
+        cost_usd,
+        case
+            when trees_above >= top_trees then 0
+            when trees_above + trees <= top_trees then trees
+            else top_trees - trees_above
+        end as taken_trees
+
+    from top_candidates_ranked
+
+),
+
+top_trees as (
+
+    select
+        month,
+        feature,
+        sum(taken_trees) as top_5pct_trees,
+        sum(taken_trees * cost_usd) as top_5pct_trees_cost_usd
+
+    from top_candidates_taken
     group by month, feature
 
 ),
@@ -76,9 +148,7 @@ call_stats as (
         count(*) as calls,
         count(cost_usd) as priced_calls,
         coalesce(sum(cost_usd), 0) as call_cost_usd,
-        {%- for p in percentiles %}
-        {{ percentile_cont('cost_usd', p / 100) }} as p{{ p }}_cost_per_call_usd,
-        {%- endfor %}
+        {{ percentile_cont_list('cost_usd', fractions) }} as cost_percentiles,
         max(cost_usd) as max_cost_per_call_usd,
         sum(case when attempt > 0 then 1 else 0 end) as retry_calls,
         coalesce(sum(case when attempt > 0 then cost_usd end), 0) as retry_cost_usd
@@ -113,16 +183,16 @@ joined as (
         coalesce(tree_stats.priced_trees, 0) as priced_trees,
         coalesce(tree_stats.tree_cost_usd, 0) as tree_cost_usd,
         {%- for p in percentiles %}
-        tree_stats.p{{ p }}_cost_per_tree_usd,
+        {{ array_element('tree_stats.cost_percentiles', loop.index) }} as p{{ p }}_cost_per_tree_usd,
         {%- endfor %}
         tree_stats.max_cost_per_tree_usd,
-        coalesce(tree_stats.top_5pct_trees, 0) as top_5pct_trees,
-        coalesce(tree_stats.top_5pct_trees_cost_usd, 0) as top_5pct_trees_cost_usd,
+        coalesce(top_trees.top_5pct_trees, 0) as top_5pct_trees,
+        coalesce(top_trees.top_5pct_trees_cost_usd, 0) as top_5pct_trees_cost_usd,
         coalesce(call_stats.calls, 0) as calls,
         coalesce(call_stats.priced_calls, 0) as priced_calls,
         coalesce(call_stats.call_cost_usd, 0) as call_cost_usd,
         {%- for p in percentiles %}
-        call_stats.p{{ p }}_cost_per_call_usd,
+        {{ array_element('call_stats.cost_percentiles', loop.index) }} as p{{ p }}_cost_per_call_usd,
         {%- endfor %}
         call_stats.max_cost_per_call_usd,
         coalesce(call_stats.retry_calls, 0) as retry_calls,
@@ -133,6 +203,10 @@ joined as (
         on
             keys.month = tree_stats.month
             and keys.feature = tree_stats.feature
+    left join top_trees
+        on
+            keys.month = top_trees.month
+            and keys.feature = top_trees.feature
     left join call_stats
         on
             keys.month = call_stats.month
