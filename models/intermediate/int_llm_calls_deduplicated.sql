@@ -23,31 +23,30 @@
     alone, in a second, narrow read of the union. A wide CTE read by several steps is materialized
     whole by DuckDB (9 GB at 10M calls, spilled to disk), and sorting or ranking every wide record
     was this model's cost. -#}
+{#- The one window bound of an incremental run, on the timestamp itself (not its date) so that it
+    reaches the raw scans' min/max pruning; every read of the union takes it. -#}
+{%- set in_window = '' %}
 {%- if is_incremental() %}
-    {%- set window_start = incremental_start_date('call_date') %}
+    {%- set in_window = 'where started_at >= cast(' ~ (incremental_start_date('call_date') | trim)
+        ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 {%- endif %}
 with
 
 calls as (
 
-    -- the bound on the timestamp itself, not its date, so that it reaches the raw scans' min/max pruning
     select
         *,
         cast(started_at as date) as call_date
 
     from {{ ref('int_llm_calls_unioned') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ in_window }}
 
 ),
 
 call_ids as (
 
     select call_id from {{ ref('int_llm_calls_unioned') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ in_window }}
 
 ),
 
@@ -71,9 +70,7 @@ call_records as (
         gateway_spend_usd
 
     from {{ ref('int_llm_calls_unioned') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ in_window }}
 
 ),
 

@@ -26,27 +26,27 @@
     the traces with several records, which are ranked on their keys alone; the repeated trace ids
     come from the key alone, in a separate narrow read (a wide CTE read by several steps is
     materialized whole by DuckDB). -#}
+{#- The window bounds of an incremental run, one per relation read three times: the spans' on the
+    timestamp itself, not its date, so that it reaches the raw scan's min/max pruning. -#}
+{%- set calls_in_window, spans_in_window = '', '' %}
 {%- if is_incremental() %}
-    {%- set window_start = incremental_start_date('trace_date') %}
+    {%- set window_start = incremental_start_date('trace_date') | trim %}
+    {%- set calls_in_window = 'where call_date >= ' ~ window_start %}
+    {%- set spans_in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 {%- endif %}
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_deduplicated') }}
-    {% if is_incremental() -%}
-        where call_date >= {{ window_start }}
-    {%- endif %}
+    {{ calls_in_window }}
 
 ),
 
 spans as (
 
-    -- on the timestamp itself, not its date, so that the bound reaches the raw scan's min/max pruning
     select * from {{ ref('stg_otel__spans') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ spans_in_window }}
 
 ),
 
@@ -60,9 +60,7 @@ call_keys as (
         ended_at
 
     from {{ ref('int_llm_calls_deduplicated') }}
-    {% if is_incremental() -%}
-        where call_date >= {{ window_start }}
-    {%- endif %}
+    {{ calls_in_window }}
 
 ),
 
@@ -76,27 +74,21 @@ span_keys as (
         ended_at
 
     from {{ ref('stg_otel__spans') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ spans_in_window }}
 
 ),
 
 call_trace_ids as (
 
     select trace_id from {{ ref('int_llm_calls_deduplicated') }}
-    {% if is_incremental() -%}
-        where call_date >= {{ window_start }}
-    {%- endif %}
+    {{ calls_in_window }}
 
 ),
 
 span_trace_ids as (
 
     select trace_id from {{ ref('stg_otel__spans') }}
-    {% if is_incremental() -%}
-        where started_at >= cast({{ window_start }} as {{ dbt.type_timestamp() }})
-    {%- endif %}
+    {{ spans_in_window }}
 
 ),
 
