@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from orchestration_tests.conftest import copy_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -213,8 +214,7 @@ def fact_snapshot(warehouse: Path) -> list[tuple]:
 def test_incremental_runs_equal_a_full_refresh(
     built_warehouse: Path, tmp_path: Path, dbt: Callable[..., object]
 ) -> None:
-    warehouse = tmp_path / "incremental.duckdb"
-    shutil.copyfile(built_warehouse, warehouse)
+    warehouse = copy_warehouse(built_warehouse, tmp_path / "incremental")
     full = fact_snapshot(warehouse)
     (last_day, first_day) = query(warehouse, "select max(call_date), min(call_date) from marts.fct_llm_calls")[0]
 

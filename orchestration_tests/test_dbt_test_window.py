@@ -6,7 +6,6 @@ time (on-run-start records it), so the vars are constant and dbt keeps its parti
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from orchestration.dbt_test_window import DATA_TEST_WINDOW_VARS, dbt_vars_args
 from orchestration.report.project_vars import dbt_project_vars
+from orchestration_tests.conftest import copy_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -50,18 +50,16 @@ def test_window_is_recorded_only_on_an_incremental_run(
 ) -> None:
     seed = ["seed", "--select", "token_conventions", *dbt_vars_args(DATA_TEST_WINDOW_VARS)]
     # a first build (raw tables only): every row
-    first = tmp_path / "first.duckdb"
-    shutil.copyfile(ingested_warehouse, first)
-    dbt(seed, warehouse=first, work_dir=tmp_path / "first")
-    assert recorded_window(first, tmp_path / "first") is None
+    first = copy_warehouse(ingested_warehouse, tmp_path / "first")
+    dbt(seed, warehouse=first, work_dir=tmp_path / "first_dbt")
+    assert recorded_window(first, tmp_path / "first_dbt") is None
     # a built warehouse: the earliest of the incremental tables' latest days minus the look-back
-    warehouse = tmp_path / "built.duckdb"
-    shutil.copyfile(built_warehouse, warehouse)
+    warehouse = copy_warehouse(built_warehouse, tmp_path / "built")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         latest = min(
             con.execute(f"select max({column}) from {table}").fetchone()[0] for table, column in INCREMENTAL_TABLES
         )
-    work_dir = tmp_path / "built"
+    work_dir = tmp_path / "built_dbt"
     dbt(seed, warehouse=warehouse, work_dir=work_dir)
     assert recorded_window(warehouse, work_dir) == latest - timedelta(days=LOOKBACK_DAYS)
     # a full refresh: every row; and the same vars again keep dbt's partial parse
@@ -73,8 +71,7 @@ def test_window_is_recorded_only_on_an_incremental_run(
 def test_nightly_tests_read_only_the_reprocessed_window(
     built_warehouse: Path, tmp_path: Path, dbt: Callable[..., object]
 ) -> None:
-    warehouse = tmp_path / "window.duckdb"
-    shutil.copyfile(built_warehouse, warehouse)
+    warehouse = copy_warehouse(built_warehouse, tmp_path / "window")
     with duckdb.connect(str(warehouse)) as con:
         latest, first = con.execute("select max(call_date), min(call_date) from marts.fct_llm_calls").fetchone()
         window_start = latest - timedelta(days=LOOKBACK_DAYS)
@@ -141,10 +138,8 @@ def test_nightly_tests_read_only_the_reprocessed_window(
     dbt(["test", *selection], warehouse=warehouse, work_dir=full, check=False)
 
     nightly_failures, full_failures = failures_by_test(nightly), failures_by_test(full)
-    fact_test, staging_test = (
-        "not_negative_fct_llm_calls_output_tokens",
-        "not_negative_stg_otel__llm_spans_input_tokens",
-    )
+    # the negative token counts fail each model's column_checks (its not_null and not_negative checks)
+    fact_test, staging_test = "column_checks_fct_llm_calls", "column_checks_stg_otel__llm_spans"
     assert (nightly_failures[fact_test], full_failures[fact_test]) == (1, 2)
     assert (nightly_failures[staging_test], full_failures[staging_test]) == (1, 2)
     unique_test = next(name for name in full_failures if name.startswith("unique_fct_llm_calls_call_id"))

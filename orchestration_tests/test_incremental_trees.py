@@ -7,13 +7,14 @@ row for row, including traces that straddle midnight at either edge of the look-
 - one whose root is on the last day already loaded and whose child call arrives with the new day (its
   row is rebuilt with both calls).
 
-The base is the generated sample without its last day of trace files (OTLP and LiteLLM); the two
-straddling traces are copies of a generated LLM span, inserted into the raw OTLP table."""
+The base is the generated sample without its last day of trace files (OTLP, LiteLLM and canonical:
+conftest's ``base_ingested_warehouse``); the new day is the rest of the sample, ingested on top. The two
+straddling traces are copies of a generated LLM span, inserted into the raw OTLP table. dbt builds the
+trace models and what they read, with those models' data tests (the other marts are not involved)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,38 +22,26 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration_tests.conftest import REPO_ROOT
+from orchestration_tests.conftest import REPO_ROOT, copy_warehouse
 
 pytestmark = pytest.mark.slow
 
 TRACE_MODELS = {"int_trace_roots_identified": "intermediate", "fct_request_trees": "marts"}
-DAY_IN_PATH = re.compile(r"(\d{4})[/-](\d{2})[/-](\d{2})")
 LOW_EDGE, HIGH_EDGE = "trace-straddles-window-start", "trace-straddles-new-day"
-NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+# The trace models and their parents, with only the data tests whose every parent is built.
+TRACE_SUBGRAPH = (
+    "--select",
+    *(f"+{model}" for model in TRACE_MODELS),
+    "--indirect-selection",
+    "cautious",
+    "--exclude-resource-type",
+    "unit_test",
+)
 
 
 def lookback_days() -> int:
     text = (REPO_ROOT / "dbt_project.yml").read_text()
     return int(re.search(r"^\s+lookback_days:\s*(\d+)", text, re.MULTILINE).group(1))
-
-
-def split_last_day(landing: Path) -> tuple[list[Path], list[Path]]:
-    """(base files, trace files of the last day), relative to ``landing``."""
-    files = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
-
-    def trace_day(path: Path) -> date | None:
-        match = DAY_IN_PATH.search(str(path)) if path.parts[0] == "traces" else None
-        return date(*map(int, match.groups())) if match else None
-
-    last_day = max(day for day in map(trace_day, files) if day)
-    new_day = [p for p in files if trace_day(p) == last_day]
-    return [p for p in files if p not in new_day], new_day
-
-
-def stage(source: Path, files: list[Path], landing: Path) -> None:
-    for relative in files:
-        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / relative, landing / relative)
 
 
 def ingest(warehouse: Path, landing: Path) -> None:
@@ -117,13 +106,9 @@ def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int, int]
 
 
 def test_incremental_trace_models_equal_a_full_refresh(
-    sample_landing: Path, tmp_path: Path, dbt: Callable[..., object]
+    base_ingested_warehouse: Path, sample_landing: Path, tmp_path: Path, dbt: Callable[..., object]
 ) -> None:
-    landing, warehouse = tmp_path / "landing", tmp_path / "incremental.duckdb"
-    base, new_day = split_last_day(sample_landing)
-    assert new_day and any(p.parts[:2] == ("traces", "otlp") for p in new_day), new_day
-    stage(sample_landing, base, landing)
-    ingest(warehouse, landing)
+    warehouse = copy_warehouse(base_ingested_warehouse, tmp_path / "incremental")
 
     # The window of the next run starts at the latest day loaded minus the look-back.
     last_loaded = max_record_day(warehouse)
@@ -133,25 +118,25 @@ def test_incremental_trace_models_equal_a_full_refresh(
     add_llm_span(warehouse, LOW_EDGE, "low-root", None, midnight - timedelta(seconds=5))
     add_llm_span(warehouse, LOW_EDGE, "low-child", "low-root", midnight + timedelta(seconds=3))
     add_llm_span(warehouse, HIGH_EDGE, "high-root", None, last_midnight - timedelta(seconds=4))
-    dbt(["build", "--full-refresh", *NO_UNIT_TESTS], warehouse=warehouse, work_dir=tmp_path / "base")
+    dbt(["build", "--full-refresh", *TRACE_SUBGRAPH], warehouse=warehouse, work_dir=tmp_path / "base")
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         starts = con.execute("select max(trace_date) from intermediate.int_trace_roots_identified").fetchone()[0]
         assert starts == last_loaded, "the crafted edges assume the roots' latest day is the latest record's"
 
-    # One more day lands, with the child of the trace begun just before midnight.
-    stage(sample_landing, new_day, landing)
-    ingest(warehouse, landing)
+    # One more day lands (the whole sample: only the last day's files are new), with the child of the
+    # trace begun just before midnight.
+    ingest(warehouse, sample_landing)
+    assert max_record_day(warehouse) == last_loaded + timedelta(days=1)
     add_llm_span(warehouse, HIGH_EDGE, "high-child", "high-root", last_midnight + timedelta(seconds=2))
-    work = tmp_path / "incremental"
-    dbt(["build", *NO_UNIT_TESTS], warehouse=warehouse, work_dir=work)
+    work = tmp_path / "incremental_dbt"
+    dbt(["build", *TRACE_SUBGRAPH], warehouse=warehouse, work_dir=work)
     for model in TRACE_MODELS:
         compiled = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
         assert "traces_started_before" in compiled, f"{model} was not built incrementally"
 
-    full = tmp_path / "full.duckdb"
-    shutil.copyfile(warehouse, full)
-    dbt(["run", "--full-refresh", "--select", *TRACE_MODELS], warehouse=full, work_dir=tmp_path / "full")
+    full = copy_warehouse(warehouse, tmp_path / "full")
+    dbt(["run", "--full-refresh", "--select", *TRACE_MODELS], warehouse=full, work_dir=tmp_path / "full_dbt")
 
     found = differences(warehouse, full)
     assert all(rows > 1000 for rows, _, _ in found.values()), found
