@@ -138,7 +138,8 @@ def split_last_trace_day(landing: Path) -> tuple[list[Path], list[Path]]:
     return [p for p in files if p not in new_day], new_day
 
 
-def _ingest(warehouse: Path, landing: Path) -> None:
+def ingest_landing(warehouse: Path, landing: Path) -> None:
+    """``ingest_all`` of ``landing`` into ``warehouse`` (created if absent)."""
     from orchestration.ingest import ingest_all
     from orchestration.settings import Settings
 
@@ -182,7 +183,7 @@ def base_ingested_warehouse(sample_landing: Path, tmp_path_factory: pytest.TempP
         (landing / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(sample_landing / relative, landing / relative)
     warehouse = tmp_path_factory.mktemp("base_ingested") / WAREHOUSE_NAME
-    _ingest(warehouse, landing)
+    ingest_landing(warehouse, landing)
     return warehouse
 
 
@@ -192,7 +193,7 @@ def ingested_warehouse(
 ) -> Path:
     """The whole sample ingested: the base warehouse after ``ingest_all`` of the whole landing folder."""
     warehouse = copy_warehouse(base_ingested_warehouse, tmp_path_factory.mktemp("ingested"))
-    _ingest(warehouse, sample_landing)
+    ingest_landing(warehouse, sample_landing)
     return warehouse
 
 

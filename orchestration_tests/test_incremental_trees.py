@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration_tests.conftest import REPO_ROOT, copy_warehouse
+from orchestration_tests.conftest import REPO_ROOT, copy_warehouse, ingest_landing
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +42,6 @@ TRACE_SUBGRAPH = (
 def lookback_days() -> int:
     text = (REPO_ROOT / "dbt_project.yml").read_text()
     return int(re.search(r"^\s+lookback_days:\s*(\d+)", text, re.MULTILINE).group(1))
-
-
-def ingest(warehouse: Path, landing: Path) -> None:
-    from orchestration.ingest import ingest_all
-    from orchestration.settings import Settings
-
-    ingest_all(Settings.from_env(warehouse=warehouse, landing_dir=landing))
 
 
 def add_llm_span(
@@ -126,7 +119,7 @@ def test_incremental_trace_models_equal_a_full_refresh(
 
     # One more day lands (the whole sample: only the last day's files are new), with the child of the
     # trace begun just before midnight.
-    ingest(warehouse, sample_landing)
+    ingest_landing(warehouse, sample_landing)
     assert max_record_day(warehouse) == last_loaded + timedelta(days=1)
     add_llm_span(warehouse, HIGH_EDGE, "high-child", "high-root", last_midnight + timedelta(seconds=2))
     work = tmp_path / "incremental_dbt"

@@ -13,8 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import ingest_all
-from orchestration.settings import Settings
+from orchestration_tests.conftest import ingest_landing
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +54,7 @@ def test_real_focus_export_yields_no_ai_lines(tmp_path: Path, dbt: Callable) -> 
     (landing / LANDING_PATH).parent.mkdir(parents=True)
     shutil.copy(REAL_FOCUS, landing / LANDING_PATH)
     warehouse = tmp_path / "warehouse" / "ai_costs.duckdb"
-    ingest_all(Settings.from_env(warehouse=warehouse, landing_dir=landing))
+    ingest_landing(warehouse, landing)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status, loaded, skipped = con.execute(
             "select status, rows_loaded, rows_skipped from raw.load_manifest where file_path = ?", [LANDING_PATH]
