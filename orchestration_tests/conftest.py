@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,26 @@ def copy_warehouse(source: Path, folder: Path) -> Path:
     if wal.exists():
         shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
     return copy
+
+
+def table_differences(incremental: Path, full: Path, tables: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """Per table (name -> schema) of two warehouses: (rows in ``incremental``, rows only there, rows only
+    in ``full``), the two differences as multisets (EXCEPT ALL)."""
+    found = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        con.execute(f"attach '{full}' as ful (read_only)")
+        for table, schema in tables.items():
+            inc, ful = f"inc.{schema}.{table}", f"ful.{schema}.{table}"
+            found[table] = tuple(
+                con.execute(f"select count(*) from ({sql})").fetchone()[0]
+                for sql in (
+                    f"select * from {inc}",
+                    f"select * from {inc} except all select * from {ful}",
+                    f"select * from {ful} except all select * from {inc}",
+                )
+            )
+    return found
 
 
 def split_last_trace_day(landing: Path) -> tuple[list[Path], list[Path]]:

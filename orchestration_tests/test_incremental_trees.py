@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration_tests.conftest import REPO_ROOT, copy_warehouse, ingest_landing
+from orchestration_tests.conftest import REPO_ROOT, copy_warehouse, ingest_landing, table_differences
 
 pytestmark = pytest.mark.slow
 
@@ -79,25 +79,6 @@ def max_record_day(warehouse: Path) -> date:
         ).fetchone()[0]
 
 
-def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int, int]]:
-    """Per model: (rows, rows only in the incremental build, rows only in the full refresh)."""
-    found = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{incremental}' as inc (read_only)")
-        con.execute(f"attach '{full}' as ful (read_only)")
-        for model, schema in TRACE_MODELS.items():
-            inc, ful = f"inc.{schema}.{model}", f"ful.{schema}.{model}"
-            found[model] = tuple(
-                con.execute(f"select count(*) from ({sql})").fetchone()[0]
-                for sql in (
-                    f"select * from {inc}",
-                    f"select * from {inc} except all select * from {ful}",
-                    f"select * from {ful} except all select * from {inc}",
-                )
-            )
-    return found
-
-
 def test_incremental_trace_models_equal_a_full_refresh(
     base_ingested_warehouse: Path, sample_landing: Path, tmp_path: Path, dbt: Callable[..., object]
 ) -> None:
@@ -131,7 +112,7 @@ def test_incremental_trace_models_equal_a_full_refresh(
     full = copy_warehouse(warehouse, tmp_path / "full")
     dbt(["run", "--full-refresh", "--select", *TRACE_MODELS], warehouse=full, work_dir=tmp_path / "full_dbt")
 
-    found = differences(warehouse, full)
+    found = table_differences(warehouse, full, TRACE_MODELS)
     assert all(rows > 1000 for rows, _, _ in found.values()), found
     assert all(only_inc == only_full == 0 for _, only_inc, only_full in found.values()), found
 

@@ -5,10 +5,16 @@
     large (docs in macros/_macros.yml).
     The table is declared first (with the contract's columns and constraints when the contract is
     enforced, else with the query's column types), then filled; the compression is part of the
-    table's definition, so the later incremental inserts into it keep it. Without the config, for
-    temporary tables (an incremental run's staging table) and for Python models this is dbt-duckdb's
-    own macro, unchanged. Spark never dispatches here: the config is ignored there. -#}
+    table's definition, so the later incremental inserts into it keep it. The temporary relation of
+    an incremental run of a model with the strategy 'replace_window' is a temporary view of the query
+    (incremental_replace_window.sql: the window is then written once, into the table). Without the
+    config, for other temporary tables (an incremental run's staging table) and for Python models
+    this is dbt-duckdb's own macro, unchanged. Spark never dispatches here: the config is ignored
+    there. -#}
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- if temporary and language == 'sql' and config.get('incremental_strategy') == 'replace_window' -%}
+        {{ return(replace_window_source_view(relation, compiled_code)) }}
+    {%- endif -%}
     {%- set uncompressed_columns = config.get('uncompressed_columns') or [] -%}
     {%- if temporary or language != 'sql' or not uncompressed_columns -%}
         {{ return(dbt.duckdb__create_table_as(

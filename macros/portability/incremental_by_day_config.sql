@@ -11,13 +11,16 @@
     {{ return({'incremental_strategy': 'merge', 'unique_key': unique_key}) }}
 {%- endmacro %}
 
-{#- DuckDB: delete every reprocessed day, then insert it whole (the day is the "unique key"). -#}
+{#- DuckDB: delete every day from the window start on (incremental_start_date), then insert the
+    model's query straight into the table: the window is written once (incremental_replace_window.sql;
+    dbt-duckdb's delete+insert writes it to a temporary table first). The day is the "unique key". -#}
 {% macro duckdb__incremental_by_day_config(day_column, unique_key) -%}
-    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': day_column}) }}
+    {{ return({'incremental_strategy': 'replace_window', 'unique_key': day_column}) }}
 {%- endmacro %}
 
 {#- Spark / Databricks: the table is partitioned by the day and every reprocessed day is overwritten
-    whole (insert_overwrite with dynamic partition overwrite), the equivalent of DuckDB's delete+insert.
+    whole (insert_overwrite with dynamic partition overwrite: the days present in the new rows),
+    the counterpart of DuckDB's replace_window.
     Works with dbt-spark's default Parquet tables and with Delta. -#}
 {% macro spark__incremental_by_day_config(day_column, unique_key) -%}
     {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [day_column]}) }}

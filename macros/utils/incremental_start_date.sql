@@ -2,7 +2,8 @@
     var('lookback_days') (late-arriving files), as a date literal. It is computed before the model's
     query runs, so the engine filters by a constant (pushed down to the scans, row groups pruned)
     instead of a subquery. An empty table gives 1900-01-01: everything. Portable: dbt.dateadd and a
-    plain cast. -#}
+    plain cast. On DuckDB it is also the first day the strategy replace_window deletes
+    (incremental_replace_window.sql), queried again there before the delete: the same value. -#}
 {% macro incremental_start_date(day_column) -%}
     {%- set start = '1900-01-01' -%}
     {%- if execute -%}

@@ -6,10 +6,9 @@
     (their cost still counts in the mart's cost and mean). {{ doc("active_users_rule") }} -#}
 with
 
-calls as (
+production_usage as (
 
-    select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    select * from {{ ref('int_production_usage_aggregated') }}
 
 ),
 
@@ -21,23 +20,18 @@ tenant_features as (
 
 users_with_calls as (
 
+    -- Already one row per month, feature, cohort, tenant and user.
     select
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
+        month,
         feature,
-        coalesce(plan_tier, '(unknown)') as plan_tier,
+        plan_tier,
         tenant_id,
         user_id,
-        count(*) as calls,
-        coalesce(sum(cost_usd), 0) as cost_usd
+        calls,
+        coalesce(cost_usd, 0) as cost_usd
 
-    from calls
+    from production_usage
     where user_id is not null
-    group by
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date),
-        feature,
-        coalesce(plan_tier, '(unknown)'),
-        tenant_id,
-        user_id
 
 ),
 

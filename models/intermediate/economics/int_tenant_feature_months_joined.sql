@@ -6,10 +6,9 @@
     {{ doc("active_users_rule") }} -#}
 with
 
-calls as (
+production_usage as (
 
-    select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    select * from {{ ref('int_production_usage_aggregated') }}
 
 ),
 
@@ -39,22 +38,18 @@ tenant_months as (
 
 user_usage as (
 
-    -- Per user first, so that users_with_ai_calls is a plain count of these rows (calls without a
-    -- user id form one row with a null user_id, not counted): one aggregate over every call, not two.
+    -- Per user first (across plan tiers), so that users_with_ai_calls is a plain count of these rows
+    -- (calls without a user id form one row with a null user_id, not counted).
     select
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
+        month,
         tenant_id,
         feature,
         user_id,
-        count(*) as calls,
+        sum(calls) as calls,
         sum(cost_usd) as cost_usd
 
-    from calls
-    group by
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date),
-        tenant_id,
-        feature,
-        user_id
+    from production_usage
+    group by month, tenant_id, feature, user_id
 
 ),
 

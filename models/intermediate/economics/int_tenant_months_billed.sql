@@ -16,10 +16,9 @@ plan_catalog as (
 
 ),
 
-calls as (
+production_usage as (
 
-    select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    select * from {{ ref('int_production_usage_aggregated') }}
 
 ),
 
@@ -33,18 +32,15 @@ usage_by_tier as (
 
     select
         tenant_id,
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
-        coalesce(plan_tier, '(unknown)') as plan_tier,
-        count(*) as calls,
+        month,
+        plan_tier,
+        sum(calls) as calls,
         coalesce(sum(cost_usd), 0) as cost_usd,
-        sum(input_tokens_total + output_tokens) as tokens,
-        max(started_at) as last_call_at
+        sum(tokens) as tokens,
+        max(last_call_at) as last_call_at
 
-    from calls
-    group by
-        tenant_id,
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date),
-        coalesce(plan_tier, '(unknown)')
+    from production_usage
+    group by tenant_id, month, plan_tier
 
 ),
 

@@ -4,7 +4,19 @@
     then each token type's part of the cost is priced once per set with llm_call_cost_part — the same
     leaf decomposition as llm_call_cost, so the parts add up to the calls' cost_usd exactly
     (tests/intermediate/finance). 'requests' (per-request fees) appears only for models that have one.
-    Reads the written fct_llm_calls (the applied prices are on it), not the pricing view. -#}
+    Reads the written fct_llm_calls (the applied prices are on it), not the pricing view.
+    Incremental by day: a row depends on its day's calls only, so a run recomputes the days from the
+    latest one loaded minus var('lookback_days') (never later than where fct_llm_calls starts). -#}
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(
+            day_column='usage_date', unique_key=['usage_date', 'provider', 'model', 'token_type']
+        )
+    )
+}}
+
 {%- set price_columns = [
     'price_input_mtok', 'price_cache_read_mtok', 'price_cache_write_mtok', 'price_cache_write_1h_mtok',
     'price_output_mtok', 'price_output_reasoning_mtok', 'price_requests_kcount',
@@ -23,6 +35,9 @@ with
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ incremental_start_date('usage_date') }}
+    {%- endif %}
 
 ),
 

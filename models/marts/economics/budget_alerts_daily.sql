@@ -1,13 +1,27 @@
 {#- One row per day and tenant: production AI spend against the tenant's daily cap (seats x the
     plan's daily_cap_per_seat_usd, or seeds/tenant_budget_overrides.csv), utilization and status.
     Days are those with production traffic; tenants are those subscribed on the day or spending on it.
-    {{ doc("budget_rules") }} -#}
+    {{ doc("budget_rules") }}
+    Incremental by day: a row depends on its day's calls and the subscriptions and overrides in force
+    that day, so a run recomputes the days from the latest one loaded minus var('lookback_days');
+    like fct_llm_calls (plan tiers), a back-dated subscription or override change to older days
+    needs a full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(day_column='alert_date', unique_key=['alert_date', 'tenant_id'])
+    )
+}}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    {% if is_incremental() -%}
+        where call_date >= {{ incremental_start_date('alert_date') }}
+    {%- endif %}
 
 ),
 
@@ -38,6 +52,7 @@ spend as (
         coalesce(sum(cost_usd), 0) as spend_usd
 
     from calls
+    where environment = '{{ var("unit_economics_environment") }}'
     group by call_date, tenant_id
 
 ),

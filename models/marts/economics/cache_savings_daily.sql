@@ -1,13 +1,27 @@
 {#- One row per day, provider, model and feature of production traffic: tokens by type, what a
     cache-blind report would say (list_cost_usd: every input token at the base input price) against
     the cache-aware cost, the savings, the over-statement of the cache-blind report in percent, and the
-    cache hit ratio. Unpriced calls count in calls and tokens, not in money. {{ doc("cache_rules") }} -#}
+    cache hit ratio. Unpriced calls count in calls and tokens, not in money. {{ doc("cache_rules") }}
+    Incremental by day: a row depends on its day's calls only, so a run recomputes the days from the
+    latest one loaded minus var('lookback_days') (never later than where fct_llm_calls starts). -#}
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(
+            day_column='call_date', unique_key=['call_date', 'provider', 'model', 'feature']
+        )
+    )
+}}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
+    {% if is_incremental() -%}
+        where call_date >= {{ incremental_start_date('call_date') }}
+    {%- endif %}
 
 ),
 
@@ -31,6 +45,7 @@ aggregated as (
         coalesce(sum(cost_usd), 0) as cost_usd
 
     from calls
+    where environment = '{{ var("unit_economics_environment") }}'
     group by call_date, provider, coalesce(price_model_id, model), feature
 
 ),

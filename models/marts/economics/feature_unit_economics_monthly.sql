@@ -12,6 +12,12 @@ calls as (
 
 ),
 
+production_usage as (
+
+    select * from {{ ref('int_production_usage_aggregated') }}
+
+),
+
 active_users as (
 
     select * from {{ ref('int_active_users_costed') }}
@@ -44,23 +50,19 @@ feature_catalog as (
 
 tenant_usage as (
 
-    -- Per tenant first, so that tenants is a plain count of these rows: one distinct aggregate fewer
-    -- over every call.
+    -- Per tenant first, so that tenants is a plain count of these rows; from the shared per-user
+    -- aggregate, not the calls (only the distinct request trees below need the calls).
     select
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
+        month,
         feature,
-        coalesce(plan_tier, '(unknown)') as plan_tier,
+        plan_tier,
         tenant_id,
-        count(*) as calls,
-        sum(case when is_priced then 0 else 1 end) as unpriced_calls,
+        sum(calls) as calls,
+        sum(unpriced_calls) as unpriced_calls,
         sum(cost_usd) as cost_usd
 
-    from calls
-    group by
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date),
-        feature,
-        coalesce(plan_tier, '(unknown)'),
-        tenant_id
+    from production_usage
+    group by month, feature, plan_tier, tenant_id
 
 ),
 

@@ -3,12 +3,14 @@
     too), at the provider-facing prices (overrides applied). Invoiced: the token charges of
     int_invoice_lines_unioned (plus unmapped charges); non-token charges (web search...) are shown
     beside the drift, not in it. Reported tokens come from the providers' usage reports (FOCUS billed
-    quantities for Bedrock). Statuses: reconciliation_status; docs: reconciliation_rules. -#}
+    quantities for Bedrock). Statuses: reconciliation_status; docs: reconciliation_rules.
+    A full rebuild (every row carries its provider's latest invoiced day, which a new invoice moves),
+    but the metered side comes from the small incremental int_metered_calls_aggregated, not the fact. -#}
 with
 
-calls as (
+metered as (
 
-    select * from {{ ref('fct_llm_calls') }}
+    select * from {{ ref('int_metered_calls_aggregated') }}
 
 ),
 
@@ -21,29 +23,6 @@ invoice_lines as (
 provider_usage as (
 
     select * from {{ ref('int_provider_usage_unioned') }}
-
-),
-
-metered as (
-
-    select
-        call_date as usage_date,
-        provider,
-        price_model_id as model,
-        count(*) as metered_calls,
-        sum(cost_usd) as metered_cost_usd,
-        sum(uncached_input_tokens) as metered_uncached_input_tokens,
-        sum(cache_read_tokens) as metered_cache_read_tokens,
-        sum(cache_write_5m_tokens) as metered_cache_write_5m_tokens,
-        sum(cache_write_1h_tokens) as metered_cache_write_1h_tokens,
-        sum(output_tokens) as metered_output_tokens
-
-    from calls
-    where is_priced
-    group by
-        call_date,
-        provider,
-        price_model_id
 
 ),
 

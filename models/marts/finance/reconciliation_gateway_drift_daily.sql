@@ -3,12 +3,24 @@
     model. LiteLLM does not know negotiated discounts and misprices some cache tokens, so this shows
     how far a gateway-only view would be off. Calls we could not price are counted apart (their
     gateway spend is not in the drift). Status ok / warn / breach with the reconciliation thresholds,
-    relative to our cost. -#}
+    relative to our cost. Incremental by day: a row depends on its day's calls only (no invoices),
+    so a run recomputes the days from the latest one loaded minus var('lookback_days'). -#}
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='append_new_columns',
+        **incremental_by_day_config(day_column='usage_date', unique_key=['usage_date', 'provider', 'model'])
+    )
+}}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
+    {% if is_incremental() -%}
+        where call_date >= {{ incremental_start_date('usage_date') }}
+    {%- endif %}
 
 ),
 

@@ -1,7 +1,9 @@
 {#- One row per day and source: what the loaders did with the landing files (on the day they were
     loaded: files, rows loaded, rows skipped, rows quarantined by reason) and what the calls of that
     source look like (on the calls' day: duplicates merged across sources, unpriced calls and their
-    tokens, untagged cost and its share). Every environment counts. {{ doc("data_quality_rules") }} -#}
+    tokens, untagged cost and its share). Every environment counts. {{ doc("data_quality_rules") }}
+    A full rebuild (a re-landed file changes the rows of its old load day), but the calls' side comes
+    from the small incremental int_llm_call_quality_aggregated, not the fact. -#}
 {%- set quarantine_reasons = [
     'malformed_json', 'malformed_csv', 'truncated_gzip', 'missing_required_field', 'wrong_type',
     'negative_tokens', 'token_semantics_conflict', 'bad_timestamp', 'future_timestamp',
@@ -22,9 +24,9 @@ quarantine as (
 
 ),
 
-calls as (
+call_days as (
 
-    select * from {{ ref('fct_llm_calls') }}
+    select * from {{ ref('int_llm_call_quality_aggregated') }}
 
 ),
 
@@ -71,17 +73,15 @@ call_quality as (
     select
         call_date as quality_date,
         source,
-        count(*) as calls,
-        sum(source_record_count - 1) as duplicate_call_records_merged,
-        sum(case when is_priced then 0 else 1 end) as unpriced_calls,
-        sum(case when is_priced then 0 else input_tokens_total + output_tokens end) as unpriced_tokens,
-        sum(case when feature = '(untagged)' or tenant_id = '(untagged)' then 1 else 0 end) as untagged_calls,
-        coalesce(sum(case when feature = '(untagged)' or tenant_id = '(untagged)' then cost_usd end), 0)
-            as untagged_cost_usd,
-        coalesce(sum(cost_usd), 0) as cost_usd
+        calls,
+        duplicate_call_records_merged,
+        unpriced_calls,
+        unpriced_tokens,
+        untagged_calls,
+        untagged_cost_usd,
+        cost_usd
 
-    from calls
-    group by call_date, source
+    from call_days
 
 ),
 
