@@ -16,10 +16,11 @@ of the priced call fact, then one per-trace and one per-feature-day aggregate). 
 own process; its wall time and the peak resident memory of its whole process tree (dbt included) are
 measured from here (/proc polling plus the kernel's ru_maxrss). Each figure is the median of the runs.
 
-The peers, once per size: per-row `genai_prices.calc_price` over 100k calls (what a pandas `.apply`
-does), against our SQL pricing per million calls (the int_llm_calls_priced model's compiled query: the
-pricing stage alone, which reads the deduplicated calls, before attribution); pandas groupby + quantile
-for the tail mart on the same data, against the tail_cost_monthly model's time in dbt's run_results.json.
+The peers, once per size on the last round's warehouse, each timed PEER_RUNS times (the median is the
+figure): per-row `genai_prices.calc_price` over 100k calls (what a pandas `.apply` does), against our
+SQL pricing per million calls (the int_llm_calls_priced model's compiled query: the pricing stage alone,
+which reads the deduplicated calls, before attribution); pandas groupby + quantile for the tail mart on
+the same data, against the tail_cost_monthly model's time in dbt's run_results.json.
 
 Results: bench/results.json and the table in docs/BENCHMARKS.md (regenerated each run).
 """
@@ -58,6 +59,7 @@ BENCH_THREADS = 2
 TENANTS = 40
 SEED = 7
 PEER_CALLS = 100_000
+PEER_RUNS = 3
 GB = 1024**3
 
 PRICED_MODEL_SQL = Path("compiled/ai_cost_allocation/models/intermediate/int_llm_calls_priced.sql")
@@ -1019,9 +1021,12 @@ def worker_peers(warehouse: str, priced_sql: str) -> None:
     con.execute("set TimeZone = 'UTC'")
     sample = peer_pricing_sample(con)
     calc_price_row(sample[0])  # load genai-prices' data snapshot before the clock starts
-    started = time.perf_counter()
-    prices = [calc_price_row(row) for row in sample]
-    per_row = time.perf_counter() - started
+    prices: list = []
+
+    def per_row_pricing() -> None:
+        prices[:] = [calc_price_row(row) for row in sample]
+
+    per_row_runs = timed_runs(per_row_pricing)
     mismatches = sum(1 for row, price in zip(sample, prices, strict=True) if abs(row[9] - price) > 1e-9)
 
     # Our SQL pricing: the int_llm_calls_priced model's query as the full build ran it (the pricing stage
@@ -1030,23 +1035,22 @@ def worker_peers(warehouse: str, priced_sql: str) -> None:
     # bare pricing expression over the raw calls is kept beside it.
     calls = con.execute("select count(*) from raw.canonical_llm_calls").fetchone()[0]
     model_sql = Path(priced_sql).read_text()
-    # Like for like: calc_price returns genai-prices' list price of a call, which is the model's
-    # list_cost_usd (the same rate card, time, tier and cache rules; the sample checks it to 1e-9). The
-    # model's whole query (the override-aware cost_usd beside it) is timed and reported too.
-    started = time.perf_counter()
-    con.execute(f"select count(*), sum(list_cost_usd) from ({model_sql}) as priced").fetchone()
-    sql_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    con.execute(f"select count(*), sum(cost_usd), sum(list_cost_usd) from ({model_sql}) as priced").fetchone()
-    model_query_seconds = time.perf_counter() - started
     bare = FLOOR_PRICED_SQL.replace("read_parquet({files})", "raw.canonical_llm_calls")
     bare = bare.replace("floor_model_map", "raw.model_map")
     bare = bare.replace("floor_rate_card", "(" + FLOOR_RATE_CARD_SQL.format(rate_card="raw.rate_card") + ")")
-    started = time.perf_counter()
-    con.execute(f"select count(*), sum(cost_usd) from ({bare}) as priced").fetchone()
-    bare_seconds = time.perf_counter() - started
-    calc_per_million = per_row / len(sample) * 1_000_000
-    sql_per_million = sql_seconds / calls * 1_000_000
+    # Like for like: calc_price returns genai-prices' list price of a call, which is the model's
+    # list_cost_usd (the same rate card, time, tier and cache rules; the sample checks it to 1e-9). The
+    # model's whole query (the override-aware cost_usd beside it) is timed and reported too.
+    queries = {
+        "sql": f"select count(*), sum(list_cost_usd) from ({model_sql}) as priced",
+        "model_query": f"select count(*), sum(cost_usd), sum(list_cost_usd) from ({model_sql}) as priced",
+        "bare_sql": f"select count(*), sum(cost_usd) from ({bare}) as priced",
+    }
+    sql_runs = {name: timed_runs(lambda q=query: con.execute(q).fetchone()) for name, query in queries.items()}
+    calc_per_million = median(per_row_runs) / len(sample) * 1_000_000
+
+    def per_million(name: str) -> float:
+        return median(sql_runs[name]) / calls * 1_000_000
 
     # The tail mart in pandas on the same data (production trees and calls of the built marts).
     trees = con.execute(
@@ -1057,28 +1061,44 @@ def worker_peers(warehouse: str, priced_sql: str) -> None:
         "select date_trunc('month', call_date) as month, feature, cost_usd::double as cost_usd "
         "from marts.fct_llm_calls where environment = 'production'"
     ).df()
-    started = time.perf_counter()
-    pandas_tail(trees, call_frame)
-    pandas_seconds = time.perf_counter() - started
+    pandas_runs = timed_runs(lambda: pandas_tail(trees, call_frame))
     _emit(
         {
             "pricing": {
                 "sample_calls": len(sample),
-                "calc_price_seconds": round(per_row, 3),
+                "runs": PEER_RUNS,
+                "calc_price_seconds": round(median(per_row_runs), 3),
+                "calc_price_runs": [round(s, 3) for s in per_row_runs],
                 "calc_price_seconds_per_million": round(calc_per_million, 2),
                 "calc_price_mismatches_over_1e-9": mismatches,
                 "sql_calls": calls,
-                "sql_seconds": round(sql_seconds, 3),
-                "sql_seconds_per_million": round(sql_per_million, 4),
-                "speedup": round(calc_per_million / sql_per_million, 1),
-                "model_query_seconds": round(model_query_seconds, 3),
-                "model_query_speedup": round(calc_per_million / (model_query_seconds / calls * 1_000_000), 1),
-                "bare_sql_seconds": round(bare_seconds, 3),
-                "bare_sql_speedup": round(calc_per_million / (bare_seconds / calls * 1_000_000), 1),
+                "sql_seconds": round(median(sql_runs["sql"]), 3),
+                "sql_runs": [round(s, 3) for s in sql_runs["sql"]],
+                "sql_seconds_per_million": round(per_million("sql"), 4),
+                "speedup": round(calc_per_million / per_million("sql"), 1),
+                "model_query_seconds": round(median(sql_runs["model_query"]), 3),
+                "model_query_speedup": round(calc_per_million / per_million("model_query"), 1),
+                "bare_sql_seconds": round(median(sql_runs["bare_sql"]), 3),
+                "bare_sql_speedup": round(calc_per_million / per_million("bare_sql"), 1),
             },
-            "tail": {"pandas_seconds": round(pandas_seconds, 3), "trees": len(trees), "calls": len(call_frame)},
+            "tail": {
+                "pandas_seconds": round(median(pandas_runs), 3),
+                "pandas_runs": [round(s, 3) for s in pandas_runs],
+                "trees": len(trees),
+                "calls": len(call_frame),
+            },
         }
     )
+
+
+def timed_runs(action: Callable[[], object], runs: int = PEER_RUNS) -> list[float]:
+    """Wall seconds of `runs` calls of action (the peers report their median, as the steps do)."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def pandas_tail(trees, calls):

@@ -34,6 +34,7 @@ INCREMENTAL_MARTS = {
     "int_metered_token_costs_aggregated": ("intermediate", "usage_date", "model"),
     "int_metered_calls_aggregated": ("intermediate", "usage_date", "model"),
     "int_llm_call_quality_aggregated": ("intermediate", "call_date", "source"),
+    "int_production_trees_counted": ("intermediate", "first_call_date", "feature"),
 }
 
 

@@ -16,34 +16,48 @@
         database=target.database, schema=target.schema, identifier='dbt_data_test_window')) }}
 {%- endmacro %}
 
-{#- on-run-start: records (invocation_id, window_start) on a window run; nothing otherwise. -#}
+{#- on-run-start: records (invocation_id, window_start) on a window run; nothing otherwise. It runs
+    before any model, on every run: the incremental tables' latest days are read in one query (after
+    one catalog query on DuckDB that checks they have their window column). -#}
 {% macro record_data_test_window() -%}
     {%- if var('data_test_scope', 'all') != 'window' or not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set state = namespace(complete=true, latest_days=[]) -%}
+    {%- set state = namespace(complete=true) -%}
+    {%- set latest_days = [] -%}
     {%- if not flags.FULL_REFRESH -%}
+        {#- [relation, window column] of each incremental model that declares one -#}
+        {%- set tables = [] -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.config.materialized == 'incremental'
             and node.config.get('meta', {}).get('data_test_window_column') -%}
-            {%- set column = node.config.meta.data_test_window_column -%}
             {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
-            {%- if relation is none or not relation.is_table
-                or column not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+            {%- if relation is none or not relation.is_table -%}
                 {%- set state.complete = false -%}
             {%- else -%}
-                {%- set latest = run_query('select max(' ~ column ~ ') from ' ~ relation).columns[0].values()[0] -%}
+                {%- do tables.append([relation, node.config.meta.data_test_window_column]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if state.complete and tables and not data_test_window_columns_exist(tables) -%}
+            {%- set state.complete = false -%}
+        {%- endif -%}
+        {%- if state.complete and tables -%}
+            {%- set maxima = [] -%}
+            {%- for relation, column in tables -%}
+                {%- do maxima.append('(select max(' ~ column ~ ') from ' ~ relation ~ ')') -%}
+            {%- endfor -%}
+            {%- for latest in run_query('select ' ~ maxima | join(', ')).rows[0] -%}
                 {%- if latest is none -%}
                     {%- set state.complete = false -%}
                 {%- else -%}
-                    {%- set state.latest_days = state.latest_days + [latest | string] -%}
+                    {%- do latest_days.append(latest | string) -%}
                 {%- endif -%}
-            {%- endif -%}
-        {%- endfor -%}
+            {%- endfor -%}
+        {%- endif -%}
     {%- endif -%}
     {%- set start = 'null' -%}
-    {%- if state.complete and state.latest_days -%}
-        {%- set first = modules.datetime.date.fromisoformat((state.latest_days | min)[:10])
+    {%- if state.complete and latest_days -%}
+        {%- set first = modules.datetime.date.fromisoformat((latest_days | min)[:10])
             - modules.datetime.timedelta(days=var('lookback_days') | int) -%}
         {%- set start = "'" ~ first.isoformat() ~ "'" -%}
     {%- endif -%}
@@ -57,6 +71,35 @@
     {#- run_query opened a transaction on the hooks' connection, which dbt would roll back. -#}
     {%- do adapter.commit() -%}
     {{ return('') }}
+{%- endmacro %}
+
+{#- Whether every [relation, column] of `tables` has its column (a table built before the column existed
+    is tested in full). -#}
+{% macro data_test_window_columns_exist(tables) -%}
+    {{ return(adapter.dispatch('data_test_window_columns_exist', 'ai_cost_allocation')(tables)) }}
+{%- endmacro %}
+
+{% macro default__data_test_window_columns_exist(tables) -%}
+    {%- for relation, column in tables -%}
+        {%- if column not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{#- One catalog query instead of a DESCRIBE per table. -#}
+{% macro duckdb__data_test_window_columns_exist(tables) -%}
+    {%- set wanted = [] -%}
+    {%- for relation, column in tables -%}
+        {%- do wanted.append("('" ~ [relation.database, relation.schema, relation.identifier, column] | map('lower') | join("', '") ~ "')") -%}
+    {%- endfor -%}
+    {%- set found = run_query(
+        'select count(distinct (database_name, schema_name, table_name, column_name)) from duckdb_columns()'
+        ~ ' where (lower(database_name), lower(schema_name), lower(table_name), lower(column_name)) in ('
+        ~ wanted | join(', ') ~ ')'
+    ).columns[0].values()[0] -%}
+    {{ return(found == tables | length) }}
 {%- endmacro %}
 
 {#- The window's first day as a date literal, or none when every row is to be tested (scope 'all',

@@ -4,9 +4,9 @@
     started_at (time-of-day window, cliff tier on total input tokens), the overrides of
     seeds/price_overrides.csv, and cost_usd / list_cost_usd from the llm_call_cost macro.
     Unpriced calls are kept (is_priced = false, null costs). Pricing needs only the provider, the
-    models, started_at and the tokens, so it comes before attribution (int_llm_calls_attributed reads
-    this view): the price of a call never waits on the trace-root join. A view: fct_llm_calls is the
-    one table the priced calls are written to (and filters the days of an incremental run).
+    models, started_at and the tokens, so it comes before attribution (fct_llm_calls reads this view
+    and attributes): the price of a call never waits on the trace-root join. A view: fct_llm_calls is
+    the one table the priced calls are written to (and filters the days of an incremental run).
     Exact pricing, fast: a call whose prices all fit fast_price_type() (at most 6 decimals per million
     tokens, 9 per thousand requests, multiplier included) is priced in that type, exact at money scale
     with no rounding cast; any other call (genai-prices has prices such as 1/12 or 0.18000000000000002)

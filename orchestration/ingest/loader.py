@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -262,21 +263,28 @@ def ingest_source(
     landing_dir = Path(landing_dir)
     loaded_at = _utc_now()
     ctx = ReadContext(config=config, now=_naive_utc(now) if now else loaded_at)
-    # Strings without an offset are UTC; DuckDB's progress bar would only clutter the run logs.
-    con.execute("set session timezone = 'UTC'")
-    con.execute("set enable_progress_bar = false")
+    _prepare_session(con, config)
     ensure_raw_schema(con)
-    install_macros(con, config)
     for target in definition.targets:
         if target.call_key:
             _ensure_key_table(con, target)
     discovery = discover(landing_dir, definition.folder, definition.formats)
     result = SourceLoadResult(source=source, files_ignored=discovery.ignored, loaded_at=loaded_at)
     priors = _priors(con, [f.rel_path for f in discovery.files])
-    for file in discovery.files:
-        priors_of_file = priors.get(file.rel_path, [])
-        result.files.append(_ingest_file(con, definition, file, priors_of_file, ctx=ctx, loaded_at=loaded_at))
+    jobs = [
+        _FileJob(con, definition, file, tuple(priors.get(file.rel_path, [])), ctx, loaded_at)
+        for file in discovery.files
+    ]
+    with _BatchPrefetch(con, config, jobs) as prefetch:
+        result.files.extend(_ingest_file(prefetch.take(index)) for index in range(len(jobs)))
     return result
+
+
+def _prepare_session(con: duckdb.DuckDBPyConnection, config: IngestConfig) -> None:
+    # Strings without an offset are UTC; DuckDB's progress bar would only clutter the run logs.
+    con.execute("set session timezone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
+    install_macros(con, config)
 
 
 def _priors(con: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, list[_Prior]]:
@@ -303,10 +311,78 @@ class _FileJob:
     priors: tuple[_Prior, ...]
     ctx: ReadContext
     loaded_at: datetime
+    built: Future[None] | None = None  # the batch, built ahead on `con` (its exception, if it failed)
 
     @property
     def replacing(self) -> bool:
         return bool(self.priors)
+
+    @property
+    def needs_batch(self) -> bool:
+        """The file's content is read: it is new or changed, readable at first sight, and not empty."""
+        return (
+            _known_outcome(self.file, list(self.priors)) is None
+            and not self.file.problem_reason
+            and self.file.size_bytes > 0
+        )
+
+
+class _BatchPrefetch:
+    """Builds the next file's batch while the current file writes to the raw tables.
+
+    Reading and validating a file into its batch touches no raw table, so it need not wait for the
+    previous file's transaction; the duplicate check and the writes must (they see the files before
+    it). Each file loads on one of two connections of the same database, taken in turn: the batch of
+    file n+1 is built (outside any transaction, into that connection's temp tables) on a background
+    thread while file n, on the other connection, checks duplicates, inserts and commits. Its
+    transaction starts only after file n committed, so it sees file n's rows exactly as a sequential
+    load would. The write of a file is single-threaded (`_one_thread`), so on a 2-core machine the
+    build of the next file uses the otherwise idle core (docs/INGESTION.md, Speed)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: IngestConfig, jobs: list[_FileJob]) -> None:
+        self._jobs = jobs
+        self._to_build = [i for i, job in enumerate(jobs) if job.needs_batch]
+        self._position = {index: position for position, index in enumerate(self._to_build)}
+        self._cons = [con]
+        if len(self._to_build) > 1:
+            second = con.cursor()
+            _prepare_session(second, config)
+            self._cons.append(second)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-batch")
+        self._built: dict[int, _FileJob] = {}
+
+    def __enter__(self) -> _BatchPrefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for con in self._cons[1:]:
+            con.close()
+
+    def _submit(self, index: int) -> None:
+        if index in self._built:
+            return
+        con = self._cons[self._position[index] % len(self._cons)]
+        job = replace(self._jobs[index], con=con)
+        self._built[index] = replace(job, built=self._pool.submit(_build_batch, job))
+
+    def take(self, index: int) -> _FileJob:
+        """The job of file `index`: its batch submitted (and the next one's), on its own connection."""
+        position = self._position.get(index)
+        if position is None:
+            return self._jobs[index]
+        self._submit(index)
+        if position + 1 < len(self._to_build):
+            self._submit(self._to_build[position + 1])
+        return self._built.pop(index)
+
+
+def _build_batch(job: _FileJob) -> None:
+    try:
+        job.definition.build_batch(job.con, job.file, job.ctx)
+    except BaseException:
+        drop_temp(job.con)
+        raise
 
 
 def _known_outcome(file: LandingFile, priors: list[_Prior]) -> FileResult | None:
@@ -320,22 +396,20 @@ def _known_outcome(file: LandingFile, priors: list[_Prior]) -> FileResult | None
     return None
 
 
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    definition: SourceDef,
-    file: LandingFile,
-    priors: list[_Prior],
-    *,
-    ctx: ReadContext,
-    loaded_at: datetime,
-) -> FileResult:
-    known = _known_outcome(file, priors)
+def _ingest_file(job: _FileJob) -> FileResult:
+    con, file = job.con, job.file
+    known = _known_outcome(file, list(job.priors))
     if known:
         return known
-    job = _FileJob(con, definition, file, tuple(priors), ctx, loaded_at)
     if file.problem_reason:
         return _record_rejection(job, file.problem_reason, file.problem_detail or "")
     try:
+        if job.built is not None:
+            try:
+                job.built.result()  # the batch built ahead; raises what building it raised
+            except BaseException:
+                drop_temp(con)
+                raise
         return _in_transaction(con, lambda: _load_file(job))
     except FileRejectedError as rejected:
         salvaged = _load_salvaged(job) if rejected.reason == "truncated_gzip" else None
@@ -367,7 +441,7 @@ def _load_salvaged(job: _FileJob) -> FileResult | None:
         return None
     suffix = {"csv": ".csv", "json": ".json"}.get(job.file.fmt, ".jsonl")
     with in_memory(job.con, salvage.complete, suffix) as memory_path:
-        copy = replace(job, file=replace(job.file, salvaged_from=memory_path))
+        copy = replace(job, file=replace(job.file, salvaged_from=memory_path), built=None)
         return _in_transaction(job.con, lambda: _load_file(copy, salvage))
 
 
@@ -377,7 +451,8 @@ def _load_file(job: _FileJob, salvage: Salvage | None = None) -> FileResult:
     if file.size_bytes == 0:
         counts: dict[tuple[str | None, str | None], int] = {}
     else:
-        definition.build_batch(con, file, job.ctx)
+        if job.built is None:
+            definition.build_batch(con, file, job.ctx)
         if salvage is not None:
             _quarantine_cut(con, file, salvage)
         counts = {

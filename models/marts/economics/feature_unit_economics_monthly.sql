@@ -1,16 +1,11 @@
 {#- One row per month, feature and plan-tier cohort (the plan tier in force at the call): production
     usage, active users, cost per active user (mean and p10/p50/p90 across active users, users
     without AI calls at zero), allocated revenue, gross margin and the breakeven flag. '(untagged)' is
-    a feature row of its own, so cost sums to fct_llm_calls' production cost exactly.
+    a feature row of its own, so cost sums to fct_llm_calls' production cost exactly. Reads only small
+    aggregates (int_production_usage_aggregated, int_production_trees_counted for the distinct request
+    trees), never the calls.
     {{ doc("unit_economics_rules") }} -#}
 with
-
-calls as (
-
-    select * from {{ ref('fct_llm_calls') }}
-    where environment = '{{ var("unit_economics_environment") }}'
-
-),
 
 production_usage as (
 
@@ -36,6 +31,12 @@ revenue_allocated as (
 
 ),
 
+production_trees as (
+
+    select * from {{ ref('int_production_trees_counted') }}
+
+),
+
 plan_catalog as (
 
     select * from {{ ref('plan_catalog') }}
@@ -51,7 +52,7 @@ feature_catalog as (
 tenant_usage as (
 
     -- Per tenant first, so that tenants is a plain count of these rows; from the shared per-user
-    -- aggregate, not the calls (only the distinct request trees below need the calls).
+    -- aggregate, not the calls (the distinct request trees come from int_production_trees_counted).
     select
         month,
         feature,
@@ -66,27 +67,16 @@ tenant_usage as (
 
 ),
 
-call_trees as (
-
-    select distinct
-        cast({{ dbt.date_trunc('month', 'call_date') }} as date) as month,
-        feature,
-        coalesce(plan_tier, '(unknown)') as plan_tier,
-        trace_id
-
-    from calls
-
-),
-
 tree_counts as (
 
+    -- a tree counts once per month, feature and cohort of its calls, on one day: the days add up
     select
         month,
         feature,
         plan_tier,
-        count(trace_id) as request_trees
+        sum(request_trees) as request_trees
 
-    from call_trees
+    from production_trees
     group by month, feature, plan_tier
 
 ),
