@@ -8,7 +8,7 @@
     before the window (a late twin of an older call is there). Otherwise every record and every call
     (the fact before the window is then empty). -#}
 {%- set window_start = reprocessed_window_start() -%}
-{%- set fact_in_window = '1 = 1' if window_start is none else 'call_date >= ' ~ window_start -%}
+{%- set fact_in_window = in_reprocessed_window('call_date') | trim -%}
 {%- set loaded_after = "cast('1900-01-01' as timestamp)" -%}
 {%- if window_start is not none and execute -%}
     {%- set previous_load = run_query(
