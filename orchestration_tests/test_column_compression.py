@@ -1,4 +1,4 @@
-"""Unique id columns of the wide tables are stored uncompressed on DuckDB (the models' config
+"""Unique (and near-unique: session) id columns of the wide tables are stored uncompressed on DuckDB (the models' config
 ``uncompressed_columns``, macros/portability/create_table_as.sql, and raw.canonical_llm_calls in
 orchestration/ingest/raw_schema.sql), other text columns keep DuckDB's
 compression, and a table declared that way holds exactly the rows of its query. Reuses the
@@ -18,14 +18,17 @@ pytestmark = pytest.mark.slow
 UNCOMPRESSED = {
     "intermediate.int_llm_calls_deduplicated": (
         "models/intermediate/int_llm_calls_deduplicated.sql",
-        {"call_id", "trace_id", "parent_call_id"},
+        {"call_id", "trace_id", "parent_call_id", "session_id"},
     ),
-    "marts.fct_llm_calls": ("models/marts/core/fct_llm_calls.sql", {"call_id", "trace_id", "parent_call_id"}),
+    "marts.fct_llm_calls": (
+        "models/marts/core/fct_llm_calls.sql",
+        {"call_id", "trace_id", "parent_call_id", "session_id"},
+    ),
     "intermediate.int_trace_roots_identified": (
         "models/intermediate/int_trace_roots_identified.sql",
-        {"trace_id", "root_id"},
+        {"trace_id", "root_id", "root_session_id"},
     ),
-    "marts.fct_request_trees": ("models/marts/core/fct_request_trees.sql", {"trace_id", "root_id"}),
+    "marts.fct_request_trees": ("models/marts/core/fct_request_trees.sql", {"trace_id", "root_id", "session_id"}),
 }
 # A low-cardinality text column of each table that must keep DuckDB's default compression.
 COMPRESSED = {
@@ -34,7 +37,7 @@ COMPRESSED = {
     "intermediate.int_trace_roots_identified": "root_tenant_id",
     "marts.fct_request_trees": "tenant_id",
 }
-RAW_UNCOMPRESSED = {"call_id", "trace_id", "parent_call_id"}
+RAW_UNCOMPRESSED = {"call_id", "trace_id", "parent_call_id", "session_id"}
 
 
 def text_compression_by_column(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, set[str]]:

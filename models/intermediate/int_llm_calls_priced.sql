@@ -10,7 +10,10 @@
     Exact pricing, fast: a call whose prices all fit fast_price_type() (at most 6 decimals per million
     tokens, 9 per thousand requests, multiplier included) is priced in that type, exact at money scale
     with no rounding cast; any other call (genai-prices has prices such as 1/12 or 0.18000000000000002)
-    takes the price_type() path, which rounds its exact sum to money once (as every call did before). -#}
+    takes the price_type() path, which rounds its exact sum to money once (as every call did before).
+    The applied prices (overrides and fast-type checks included) are computed once per rate-card row and
+    override in price_book (a few thousand rows) and joined to each call by key: per call only the joins
+    and the cost arithmetic remain (computed per call, they were about a third of the fact's compute). -#}
 {%- set mtok_keys = [
     'input_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_1h_mtok',
     'output_mtok', 'output_reasoning_mtok',
@@ -40,9 +43,9 @@ rate_card as (
     select
         *,
         {%- for key in mtok_keys %}
-        cast({{ key }} as {{ fast_price_type(1000000) }}) as fast_{{ key }},
+        cast({{ key }} as {{ fast_price_type(1000000) }}) as fast_list_{{ key }},
         {%- endfor %}
-        cast(requests_kcount as {{ fast_price_type(1000) }}) as fast_requests_kcount,
+        cast(requests_kcount as {{ fast_price_type(1000) }}) as fast_list_requests_kcount,
         greatest(
             {%- for key in mtok_keys %}
             {{ decimal_places(key, mtok_scale) }}{{ ',' if not loop.last }}
@@ -95,38 +98,112 @@ mapped as (
 
 ),
 
+rate_card_keyed as (
+
+    -- a key per rate-card row (its unique combination), for the price book
+    select
+        *,
+        row_number() over (
+            order by price_provider_id, model_id, valid_from, tod_start_second, tier_index
+        ) as rate_key
+
+    from rate_card
+
+),
+
+price_overrides_keyed as (
+
+    -- a key per override row (0 means none), for the price book
+    select
+        *,
+        row_number() over (
+            order by
+                provider_id, model_id, valid_from, valid_to, price_multiplier,
+                input_mtok, output_mtok, cache_read_mtok, cache_write_mtok, cache_write_1h_mtok
+        ) as override_key
+
+    from price_overrides
+
+),
+
+override_choices as (
+
+    -- no override, or one of the overrides
+    select 0 as override_key
+
+    union all
+
+    select override_key from price_overrides_keyed
+
+),
+
+price_book as (
+
+    {#- Each rate-card row alone and with each override of its model (the call's provider and time pick
+        the override, see overridden), with the applied prices computed here, once per row of this small
+        table and not once per call: in the fast types for the fast path, and as price_type() for the
+        output (the fast ones widened where they are exact, no rounding cast). -#}
+    {%- set o = 'price_overrides_keyed' %}
+    {%- set is_fast -%}
+        coalesce(
+            rate_card_keyed.mtok_price_decimals + coalesce({{ o }}.multiplier_decimals, 0) <= {{ mtok_scale }}
+            and rate_card_keyed.kcount_price_decimals + coalesce({{ o }}.multiplier_decimals, 0) <= {{ kcount_scale }}
+            and coalesce({{ o }}.explicit_price_decimals, 0) <= {{ mtok_scale }},
+            false
+        )
+    {%- endset %}
+    select
+        {%- for key in mtok_keys + ['requests_kcount'] %}
+        {{ fast_effective_price(key, overrides_relation=o, overridable=key in overridable_keys) }}
+            as fast_price_{{ key }},
+        {{ effective_price(key, list_price_prefix='rate_card_keyed.', overrides_relation=o,
+            overridable=key in overridable_keys, fast_when=is_fast) }}
+            as price_{{ key }},
+        {%- endfor %}
+        rate_card_keyed.rate_key,
+        override_choices.override_key,
+        {{ o }}.model_id is not null as has_price_override,
+        -- whether the effective prices fit the fast types (a multiplier with m decimals adds up to m
+        -- decimals to a price)
+        {{ is_fast }} as is_fast_priced
+
+    from rate_card_keyed
+    cross join override_choices
+    left join {{ o }}
+        on override_choices.override_key = {{ o }}.override_key
+    where
+        override_choices.override_key = 0
+        or {{ o }}.model_id = rate_card_keyed.model_id
+
+),
+
 rated as (
 
     select
         mapped.*,
-        rate_card.tier_index,
-        rate_card.valid_from as price_valid_from,
-        rate_card.input_mtok as list_input_mtok,
-        rate_card.cache_read_mtok as list_cache_read_mtok,
-        rate_card.cache_write_mtok as list_cache_write_mtok,
-        rate_card.cache_write_1h_mtok as list_cache_write_1h_mtok,
-        rate_card.output_mtok as list_output_mtok,
-        rate_card.output_reasoning_mtok as list_output_reasoning_mtok,
-        rate_card.requests_kcount as list_requests_kcount,
-        {%- for key in mtok_keys + ['requests_kcount'] %}
-        rate_card.fast_{{ key }} as fast_list_{{ key }},
-        {%- endfor %}
-        rate_card.mtok_price_decimals,
-        rate_card.kcount_price_decimals,
-        rate_card.model_id is not null as has_rate
+        rate_card_keyed.rate_key,
+        rate_card_keyed.tier_index,
+        rate_card_keyed.valid_from as price_valid_from,
+        rate_card_keyed.model_id is not null as has_rate
 
     from mapped
-    left join rate_card
+    left join rate_card_keyed
         on
             mapped.is_model_matched
-            and mapped.price_provider_id = rate_card.price_provider_id
-            and mapped.price_model_id = rate_card.model_id
-            and mapped.started_at >= rate_card.valid_from
-            and (rate_card.valid_to is null or mapped.started_at < rate_card.valid_to)
-            and mapped.second_of_day >= rate_card.tod_start_second
-            and mapped.second_of_day < rate_card.tod_end_second
-            and (rate_card.tier_start_tokens = 0 or mapped.input_tokens_total > rate_card.tier_start_tokens)
-            and (rate_card.tier_end_tokens is null or mapped.input_tokens_total <= rate_card.tier_end_tokens)
+            and mapped.price_provider_id = rate_card_keyed.price_provider_id
+            and mapped.price_model_id = rate_card_keyed.model_id
+            and mapped.started_at >= rate_card_keyed.valid_from
+            and (rate_card_keyed.valid_to is null or mapped.started_at < rate_card_keyed.valid_to)
+            and mapped.second_of_day >= rate_card_keyed.tod_start_second
+            and mapped.second_of_day < rate_card_keyed.tod_end_second
+            and (
+                rate_card_keyed.tier_start_tokens = 0
+                or mapped.input_tokens_total > rate_card_keyed.tier_start_tokens
+            )
+            and (
+                rate_card_keyed.tier_end_tokens is null
+                or mapped.input_tokens_total <= rate_card_keyed.tier_end_tokens
+            )
 
 ),
 
@@ -134,52 +211,38 @@ overridden as (
 
     select
         rated.*,
-        price_overrides.model_id is not null as has_price_override,
-        price_overrides.price_multiplier,
-        {%- for key in overridable_keys %}
-        price_overrides.{{ key }},
-        price_overrides.fast_{{ key }},
-        {%- endfor %}
-        -- whether the call's effective prices fit the fast types, from the decimals counted on the small
-        -- rate-card and override tables (a multiplier with m decimals adds up to m decimals to a price)
-        coalesce(
-            rated.has_rate
-            and rated.mtok_price_decimals + coalesce(price_overrides.multiplier_decimals, 0) <= {{ mtok_scale }}
-            and rated.kcount_price_decimals + coalesce(price_overrides.multiplier_decimals, 0) <= {{ kcount_scale }}
-            and coalesce(price_overrides.explicit_price_decimals, 0) <= {{ mtok_scale }},
-            false
-        ) as is_fast_priced
+        coalesce(price_overrides_keyed.override_key, 0) as override_key
 
     from rated
-    left join price_overrides
+    left join price_overrides_keyed
         on
             rated.has_rate
-            and rated.price_lookup_provider_id = price_overrides.provider_id
-            and rated.price_model_id = price_overrides.model_id
-            and rated.started_at >= cast(price_overrides.valid_from as {{ dbt.type_timestamp() }})
+            and rated.price_lookup_provider_id = price_overrides_keyed.provider_id
+            and rated.price_model_id = price_overrides_keyed.model_id
+            and rated.started_at >= cast(price_overrides_keyed.valid_from as {{ dbt.type_timestamp() }})
             and (
-                price_overrides.valid_to is null
-                or rated.started_at < cast(price_overrides.valid_to as {{ dbt.type_timestamp() }})
+                price_overrides_keyed.valid_to is null
+                or rated.started_at < cast(price_overrides_keyed.valid_to as {{ dbt.type_timestamp() }})
             )
 
 ),
 
 effective as (
 
-    {#- The applied prices: in the fast types for the fast path, and as price_type() for the output
-        (the fast ones widened where they are exact, no rounding cast per call). -#}
-    {%- set o = 'overridden' -%}
-    {%- set fast = 'is_fast_priced' %}
     select
         {%- for key in mtok_keys + ['requests_kcount'] %}
-        {{ fast_effective_price(key, overrides_relation=o, overridable=key in overridable_keys) }}
-            as fast_price_{{ key }},
-        {{ effective_price(key, overrides_relation=o, fast_when=fast, overridable=key in overridable_keys) }}
-            as price_{{ key }},
+        price_book.fast_price_{{ key }},
+        price_book.price_{{ key }},
         {%- endfor %}
-        overridden.*
+        overridden.*,
+        coalesce(price_book.has_price_override, false) as has_price_override,
+        coalesce(price_book.is_fast_priced, false) as is_fast_priced
 
     from overridden
+    left join price_book
+        on
+            overridden.rate_key = price_book.rate_key
+            and overridden.override_key = price_book.override_key
 
 ),
 

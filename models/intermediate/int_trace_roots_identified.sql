@@ -199,36 +199,43 @@ repeated_traces as (
 
 ),
 
-ranked as (
+repeated_trace_keys as (
 
-    -- only the traces with several records are sorted, on their keys alone (sorting every wide
-    -- record was this model's cost); the record type breaks the last tie
+    -- only the traces with several records are ranked, on their keys alone (sorting every wide
+    -- record was this model's cost), by an aggregate rather than a window: the least root key is
+    -- the first record parentless first, then earliest, lowest id, record type
     select
         record_keys.trace_id,
-        record_keys.record_id,
-        record_keys.record_type,
-        row_number() over (
-            partition by record_keys.trace_id
-            order by
-                case when record_keys.parent_id is null then 0 else 1 end,
-                record_keys.started_at,
-                record_keys.record_id,
-                record_keys.record_type
-        ) as root_rank,
-        min(record_keys.started_at) over (partition by record_keys.trace_id) as trace_started_at,
-        max(record_keys.ended_at) over (partition by record_keys.trace_id) as trace_ended_at,
-        count(*) over (partition by record_keys.trace_id) as trace_record_count
+        min(
+            {{ named_struct([
+                ['parent_rank', 'case when record_keys.parent_id is null then 0 else 1 end'],
+                ['started_at', 'record_keys.started_at'],
+                ['record_id', 'record_keys.record_id'],
+                ['record_type', 'record_keys.record_type'],
+            ]) }}
+        ) as root_key,
+        min(record_keys.started_at) as trace_started_at,
+        max(record_keys.ended_at) as trace_ended_at,
+        count(*) as trace_record_count
 
     from record_keys
     inner join repeated_traces
         on record_keys.trace_id = repeated_traces.trace_id
+    group by record_keys.trace_id
 
 ),
 
 repeated_trace_roots as (
 
-    select * from ranked
-    where root_rank = 1
+    select
+        repeated_trace_keys.trace_id,
+        repeated_trace_keys.root_key.record_id,
+        repeated_trace_keys.root_key.record_type,
+        repeated_trace_keys.trace_started_at,
+        repeated_trace_keys.trace_ended_at,
+        repeated_trace_keys.trace_record_count
+
+    from repeated_trace_keys
 
 ),
 

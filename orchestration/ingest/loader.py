@@ -4,20 +4,23 @@ The rule (docs/INGESTION.md): a file is identified by its path relative to the l
 by sha256 and size. A file whose (path, sha256, size) is already in raw.load_manifest is not read again.
 New content at a known path replaces that path's earlier rows and quarantine entries, and the earlier
 manifest entries become 'replaced'. Each file loads in one transaction: its rows, its quarantine rows and
-its manifest entry commit together or not at all.
+its manifest entry commit together or not at all. New Parquet files of a source that replace nothing load
+in groups (a backfill's day files), one transaction per group: see _ingest_group.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -37,7 +40,7 @@ from orchestration.ingest.readers import (
     install_macros,
 )
 from orchestration.ingest.salvage import Salvage, in_memory, salvage_truncated_gzip
-from orchestration.ingest.sql import ident, lit, sanitize_error
+from orchestration.ingest.sql import ident, lit, lit_list, sanitize_error
 
 SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 SOURCES: tuple[str, ...] = tuple(SOURCE_DEFS)
@@ -49,6 +52,13 @@ KEY_REGISTRY = f"{KEY_SCHEMA}.key_tables"
 # DuckDB's hash() is not promised to be stable across versions: a key table records the hash of this text
 # when it was built, and is rebuilt from its raw table when the running DuckDB hashes it differently.
 HASH_PROBE = "aicost call key probe"
+_T = TypeVar("_T")
+_log = logging.getLogger(__name__)
+# A group (_ingest_group): new Parquet files of one source loaded in one transaction. Bounded so that its
+# batch (held in memory beside the next group's, built ahead) stays small: at 10M calls (day files of
+# 10-22 MB) peak RSS 2.86 GB with a 3 GB DuckDB memory limit (docs/INGESTION.md, Speed).
+GROUP_MAX_FILES = 8
+GROUP_MAX_BYTES = 128 * 2**20  # landing bytes
 
 
 class InjectedCrash(RuntimeError):  # noqa: N818 - it is a simulated crash, not an error in the data
@@ -275,9 +285,35 @@ def ingest_source(
         _FileJob(con, definition, file, tuple(priors.get(file.rel_path, [])), ctx, loaded_at)
         for file in discovery.files
     ]
-    with _BatchPrefetch(con, config, jobs) as prefetch:
-        result.files.extend(_ingest_file(prefetch.take(index)) for index in range(len(jobs)))
+    with _BatchPrefetch(con, config, _group(jobs)) as prefetch:
+        for index in range(prefetch.units):
+            unit = prefetch.take(index)
+            result.files.extend(_ingest_group(unit) if len(unit) > 1 else [_ingest_file(unit[0])])
     return result
+
+
+def _group(jobs: list[_FileJob]) -> list[tuple[_FileJob, ...]]:
+    """The files in processing order, cut into units: runs of groupable files (new Parquet files of a flat
+    source, nothing to replace), at most GROUP_MAX_FILES and GROUP_MAX_BYTES each, and every other file
+    alone."""
+    units: list[tuple[_FileJob, ...]] = []
+    run: list[_FileJob] = []
+    for job in jobs:
+        groupable = job.needs_batch and not job.replacing and job.definition.groupable(job.file)
+        if run and (
+            not groupable
+            or len(run) == GROUP_MAX_FILES
+            or sum(j.file.size_bytes for j in run) + job.file.size_bytes > GROUP_MAX_BYTES
+        ):
+            units.append(tuple(run))
+            run = []
+        if groupable:
+            run.append(job)
+        else:
+            units.append((job,))
+    if run:
+        units.append(tuple(run))
+    return units
 
 
 def _prepare_session(con: duckdb.DuckDBPyConnection, config: IngestConfig) -> None:
@@ -328,7 +364,8 @@ class _FileJob:
 
 
 class _BatchPrefetch:
-    """Builds the next file's batch while the current file writes to the raw tables.
+    """Builds the next file's batch while the current file writes to the raw tables. It works on units
+    (_group): a single file, or a group of files with one batch, which is built and written as one.
 
     Reading and validating a file into its batch touches no raw table, so it need not wait for the
     previous file's transaction; the duplicate check and the writes must (they see the files before
@@ -339,9 +376,10 @@ class _BatchPrefetch:
     load would. The write of a file is single-threaded (`_one_thread`), so on a 2-core machine the
     build of the next file uses the otherwise idle core (docs/INGESTION.md, Speed)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, config: IngestConfig, jobs: list[_FileJob]) -> None:
-        self._jobs = jobs
-        self._to_build = [i for i, job in enumerate(jobs) if job.needs_batch]
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: IngestConfig, units: list[tuple[_FileJob, ...]]) -> None:
+        self._units = units
+        self.units = len(units)
+        self._to_build = [i for i, unit in enumerate(units) if len(unit) > 1 or unit[0].needs_batch]
         self._position = {index: position for position, index in enumerate(self._to_build)}
         self._cons = [con]
         if len(self._to_build) > 1:
@@ -349,7 +387,7 @@ class _BatchPrefetch:
             _prepare_session(second, config)
             self._cons.append(second)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-batch")
-        self._built: dict[int, _FileJob] = {}
+        self._built: dict[int, tuple[_FileJob, ...]] = {}
 
     def __enter__(self) -> _BatchPrefetch:
         return self
@@ -363,14 +401,15 @@ class _BatchPrefetch:
         if index in self._built:
             return
         con = self._cons[self._position[index] % len(self._cons)]
-        job = replace(self._jobs[index], con=con)
-        self._built[index] = replace(job, built=self._pool.submit(_build_batch, job))
+        unit = tuple(replace(job, con=con) for job in self._units[index])
+        built = self._pool.submit(_build_batch, unit[0]) if len(unit) == 1 else self._pool.submit(_build_group, unit)
+        self._built[index] = tuple(replace(job, built=built) for job in unit)
 
-    def take(self, index: int) -> _FileJob:
-        """The job of file `index`: its batch submitted (and the next one's), on its own connection."""
+    def take(self, index: int) -> tuple[_FileJob, ...]:
+        """The files of unit `index`: its batch submitted (and the next one's), on its own connection."""
         position = self._position.get(index)
         if position is None:
-            return self._jobs[index]
+            return self._units[index]
         self._submit(index)
         if position + 1 < len(self._to_build):
             self._submit(self._to_build[position + 1])
@@ -382,6 +421,15 @@ def _build_batch(job: _FileJob) -> None:
         job.definition.build_batch(job.con, job.file, job.ctx)
     except BaseException:
         drop_temp(job.con)
+        raise
+
+
+def _build_group(unit: tuple[_FileJob, ...]) -> None:
+    first = unit[0]
+    try:
+        first.definition.build_group_batch(first.con, [job.file for job in unit], first.ctx)
+    except BaseException:
+        drop_temp(first.con)
         raise
 
 
@@ -418,8 +466,78 @@ def _ingest_file(job: _FileJob) -> FileResult:
         return _record_rejection(job, classify_error(str(error)), f"{file.rel_path}: {sanitize_error(str(error))}")
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], FileResult]) -> FileResult:
-    """Run one file's load in a transaction: everything commits, or nothing (the temp tables go too)."""
+def _ingest_group(unit: tuple[_FileJob, ...]) -> list[FileResult]:
+    """Load a group of new files in one transaction, or, on any error, roll it back and load its files one
+    by one (so a bad file is rejected, salvaged or quarantined exactly as when it loads alone).
+
+    The group commits as a whole: a crash before its commit loses every file of the group, none half
+    loaded, and the next run loads them again (their manifest rows commit with their rows)."""
+    con = unit[0].con
+    try:
+        if unit[0].built is not None:
+            unit[0].built.result()  # the batch built ahead; raises what building it raised
+        return _in_transaction(con, lambda: _load_group(unit))
+    except InjectedCrash:
+        raise
+    except Exception as error:  # any failure of the group: the files load one by one, which reports it
+        _log.warning("loading %d files one by one after the group failed: %s", len(unit), sanitize_error(str(error)))
+        drop_temp(con)
+        return [_ingest_file(replace(job, built=None)) for job in unit]
+
+
+def _load_group(unit: tuple[_FileJob, ...]) -> list[FileResult]:
+    """The group's batch (rows in file order, `_file` numbering the files from 1) into the raw tables, the
+    quarantine and one manifest row per file, with each file's counts as a one-by-one load gives them."""
+    first = unit[0]
+    con, definition, loaded_at = first.con, first.definition, first.loaded_at
+    paths = [job.file.rel_path for job in unit]
+    if first.built is None:
+        definition.build_group_batch(con, [job.file for job in unit], first.ctx)
+    file_sql = f"({lit_list(paths)})[_file]"
+    crash_marker = os.environ.get(CRASH_ENV_VAR)
+    for target in definition.targets:
+        if target.call_key:
+            _mark_duplicates(con, target, paths)
+        _insert_target(con, target, file_sql, loaded_at)
+        if crash_marker and (crash_marker == "*" or any(crash_marker in path for path in paths)):
+            raise InjectedCrash(f"injected crash after inserting into raw.{target.table} from {', '.join(paths)}")
+    _insert_quarantine(
+        con, definition, file_sql, f"({lit_list([job.file.sha256 for job in unit])})[_file]", loaded_at,
+        order="_file, _source_row, rowid",
+    )  # fmt: skip
+    results = [FileResult(path, "loaded", rows_loaded={t.table: 0 for t in definition.targets}) for path in paths]
+    counts = con.execute(f"select _file, _target, _reason, count(*) from {BATCH} group by all").fetchall()
+    for index, target, reason, n in counts:
+        result = results[index - 1]
+        if reason is not None:
+            result.quarantined[reason] = result.quarantined.get(reason, 0) + n
+        elif target is None:
+            result.rows_skipped += n
+        else:
+            result.rows_loaded[target] += n
+    con.executemany(
+        "insert into raw.load_manifest (file_path, source, size_bytes, content_sha256, status, rows_loaded, "
+        "rows_quarantined, rows_skipped, error, loaded_at) values (?, ?, ?, ?, 'loaded', ?, ?, ?, null, ?)",
+        [
+            [
+                job.file.rel_path,
+                definition.name,
+                job.file.size_bytes,
+                job.file.sha256,
+                sum(result.rows_loaded.values()),
+                sum(result.quarantined.values()),
+                result.rows_skipped,
+                loaded_at,
+            ]
+            for job, result in zip(unit, results, strict=True)
+        ],
+    )
+    return results
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], _T]) -> _T:
+    """Run one file's (or group's) load in a transaction: everything commits, or nothing (the temp tables
+    go too)."""
     con.execute("begin transaction")
     try:
         outcome = work()
@@ -484,10 +602,10 @@ def _load_file(job: _FileJob, salvage: Salvage | None = None) -> FileResult:
             skipped += duplicates[0]
             if duplicates[1]:
                 quarantined["duplicate_conflicting"] += duplicates[1]
-            result.rows_loaded[target.table] = _insert_target(con, target, file, loaded_at)
+            result.rows_loaded[target.table] = _insert_target(con, target, path_sql, loaded_at)
             if crash_marker and (crash_marker == "*" or crash_marker in file.rel_path):
                 raise InjectedCrash(f"injected crash after inserting into raw.{target.table} from {file.rel_path}")
-        _insert_quarantine(con, definition, file, loaded_at)
+        _insert_quarantine(con, definition, path_sql, lit(file.sha256), loaded_at)
     else:
         result.rows_loaded = {t.table: 0 for t in definition.targets}
     result.quarantined = dict(quarantined)
@@ -523,12 +641,17 @@ def _quarantine_cut(con: duckdb.DuckDBPyConnection, file: LandingFile, salvage: 
     )
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[int, int]:
+def _mark_duplicates(
+    con: duckdb.DuckDBPyConnection, target: Target, group_files: Sequence[str] = ()
+) -> tuple[int, int]:
     """Rows of this batch whose call id was seen earlier (earlier in the file, or already loaded).
 
     Identical content -> dropped and counted as skipped; different content -> duplicate_conflicting. The
     first occurrence wins: the row already loaded, else the earliest row of the file. Returns (skipped,
-    conflicting) and leaves the verdicts in the temp table _dups."""
+    conflicting) and leaves the verdicts in the temp table _dups.
+
+    For a group's batch (`group_files`, the paths its `_file` numbers), rows rank by file, then row: an
+    earlier file of the group counts as already loaded, exactly as when the files load one by one."""
     keys = ", ".join(ident(k) for k in target.call_key)
     content = ", ".join(f"{ident(c)} := {ident(c)}" for c in target.columns)
     table = f"raw.{target.table}"
@@ -550,20 +673,30 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[in
     if not con.execute("select exists (select 1 from _dup_keys)").fetchone()[0]:
         return 0, 0
     label = " || '/' || ".join(f"coalesce(r.{ident(k)}, '')" for k in target.call_key)
+    if group_files:
+        file_col, file_order = "_file, ", "_file, "
+        first_file = ", first_value(_file) over w as first_file"
+        earlier_file = (
+            f"when r.first_file <> r._file then 'call id ' || {label} || ' already loaded from ' || "
+            f"({lit_list(group_files)})[r.first_file] || ':' || r.first_row "
+        )
+    else:
+        file_col = file_order = first_file = earlier_file = ""
     con.execute(
         f"""
         create or replace temp table _dups as
         with candidates as (
-            select rowid as _row_id, _source_row, {keys}, struct_pack({content}) as c
+            select rowid as _row_id, {file_col}_source_row, {keys}, struct_pack({content}) as c
             from {BATCH} semi join (select distinct * from _dup_keys) using ({keys})
             where {good}
         ),
         ranked as (
             select *, row_number() over w as rn, first_value(c) over w as first_c,
-                   first_value(_source_row) over w as first_row
+                   first_value(_source_row) over w as first_row{first_file}
             from candidates
             window w as (
-                partition by {keys} order by _source_row, _row_id rows between unbounded preceding and current row
+                partition by {keys} order by {file_order}_source_row, _row_id
+                rows between unbounded preceding and current row
             )
         ),
         existing as (
@@ -575,7 +708,8 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, target: Target) -> tuple[in
         select r._row_id,
                case when coalesce(e.c, r.first_c) is not distinct from r.c then 'skip' else 'conflict' end as verdict,
                case when e.loc is not null then 'call id ' || {label} || ' already loaded from ' || e.loc
-                    else 'call id ' || {label} || ' first seen at row ' || r.first_row || ' of this file' end
+                    {earlier_file}else 'call id ' || {label} || ' first seen at row ' || r.first_row || ' of this file'
+               end
                || ' with different content' as detail,
                to_json(r.c)::varchar as raw_text
         from ranked r left join existing e using ({keys})
@@ -609,29 +743,36 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"set threads = {int(threads)}")
 
 
-def _insert_target(con: duckdb.DuckDBPyConnection, target: Target, file: LandingFile, loaded_at: datetime) -> int:
+def _insert_target(con: duckdb.DuckDBPyConnection, target: Target, file_sql: str, loaded_at: datetime) -> int:
+    """Insert the batch's good rows, in batch order; `file_sql` gives a row's _source_file (for a group, an
+    expression over `_file`)."""
     columns = ", ".join(ident(c) for c in target.columns)
     rows = f"from {BATCH} where _target = {lit(target.table)} and _reason is null"
     with _one_thread(con):
         inserted = con.execute(
             f"""insert into raw.{ident(target.table)} by name
-            select {columns}, {lit(file.rel_path)} as _source_file, _source_row, {_ts(loaded_at)} as _loaded_at
+            select {columns}, {file_sql} as _source_file, _source_row, {_ts(loaded_at)} as _loaded_at
             {rows}"""
         ).fetchone()[0]
         if target.call_key:  # the same rows, so the key table stays the raw table's row for row
-            con.execute(f"insert into {_key_table(target)} select {_key_hash(target)}, {lit(file.rel_path)} {rows}")
+            con.execute(f"insert into {_key_table(target)} select {_key_hash(target)}, {file_sql} {rows}")
     return int(inserted)
 
 
 def _insert_quarantine(
-    con: duckdb.DuckDBPyConnection, definition: SourceDef, file: LandingFile, loaded_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    definition: SourceDef,
+    file_sql: str,
+    sha_sql: str,
+    loaded_at: datetime,
+    order: str = "_source_row, rowid",
 ) -> None:
     con.execute(
         f"""insert into raw.quarantine
             (source, file_path, source_row, reason, detail, raw_text, quarantined_at, content_sha256)
-        select {lit(definition.name)}, {lit(file.rel_path)}, _source_row, _reason, _detail, _raw_text,
-               {_ts(loaded_at)}, {lit(file.sha256)}
-        from {BATCH} where _reason is not null order by _source_row, rowid"""
+        select {lit(definition.name)}, {file_sql}, _source_row, _reason, _detail, _raw_text,
+               {_ts(loaded_at)}, {sha_sql}
+        from {BATCH} where _reason is not null order by {order}"""
     )
 
 

@@ -129,8 +129,9 @@ create table if not exists raw.litellm_spend_logs (
 );
 
 -- Canonical flat call records (the ARCHITECTURE.md contract). input_tokens includes cache tokens.
--- The unique ids are stored uncompressed: DuckDB's dictionary + FSST compression of them is most of
--- the cost of writing this table (the table's file grows about 1.6x). Applies to tables created from
+-- The unique ids, and the near-unique session id (a session per few traces), are stored uncompressed:
+-- DuckDB's dictionary + FSST compression of them is most of the cost of writing this table (the
+-- table's file grows about 1.6x). Applies to tables created from
 -- this file; an existing warehouse keeps the compression its table was created with.
 create table if not exists raw.canonical_llm_calls (
     call_id varchar not null using compression uncompressed,
@@ -145,7 +146,7 @@ create table if not exists raw.canonical_llm_calls (
     feature varchar,
     tenant_id varchar,
     user_id varchar,
-    session_id varchar,
+    session_id varchar using compression uncompressed,
     plan_tier varchar,
     attempt integer,
     status varchar,

@@ -274,6 +274,32 @@ def parquet_input(con: duckdb.DuckDBPyConnection, file: LandingFile, content: Se
     return InputRelation(sql=sql, columns=columns, raw_text=raw_text)
 
 
+class GroupMismatchError(Exception):
+    """The files of a group cannot be read as one relation (their Parquet schemas differ)."""
+
+
+def parquet_group_input(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], content: Sequence[str]):
+    """Several Parquet files of one schema read as one relation (in parallel, in file order), each row with
+    `_file`, the 1-based position of its file in `files`, and `_source_row` counted within its file."""
+    paths = [file.read_path for file in files]
+    described = describe(con, f"select * from read_parquet({lit(paths[0])})")
+    for path in paths[1:]:
+        if describe(con, f"select * from read_parquet({lit(path)})") != described:
+            raise GroupMismatchError(f"{path} has another schema than {paths[0]}")
+    if {name.lower() for name, _ in described} & {"filename", "file_row_number"}:
+        raise GroupMismatchError("a column is named like a column the multi-file reader adds")
+    content_lower = {c.lower() for c in content}
+    columns = {name.lower(): (ident(f"_src_{name}"), dtype) for name, dtype in described}
+    kept = [name for name, _ in described if name.lower() not in content_lower]
+    select_list = ", ".join(f"{ident(n)} as {ident('_src_' + n)}" for n in kept)
+    sql = (
+        f"select file_row_number + 1 as _source_row, list_position({lit_list(paths)}, filename) as _file, "
+        f"{select_list} from read_parquet({lit_list(paths)}, filename=true, file_row_number=true)"
+    )
+    raw_text = "to_json(struct_pack(" + ", ".join(f"{ident(n)} := {ident('_src_' + n)}" for n in kept) + "))::varchar"
+    return InputRelation(sql=sql, columns=columns, raw_text=raw_text)
+
+
 # ------------------------------------------------------------------------------------ typed row select
 
 
@@ -425,15 +451,17 @@ def materialize(
     target: str,
     *,
     skip_condition: str | None = None,
+    keep: Sequence[str] = (),
 ) -> None:
-    """Create _batch from the typed select, then add rows the input quarantined before typing."""
+    """Create _batch from the typed select, then add rows the input quarantined before typing. `keep`:
+    further input columns copied as they are (a group's `_file`)."""
     typed_columns = ",\n".join(f"{value} as {ident(column)}" for column, value in select.values.items())
     reasons = reason_sql(select)
     skip = skip_condition or "false"
     con.execute(
         f"""
         create temp table {BATCH} as
-        select _source_row,
+        select _source_row,{"".join(f" {ident(c)}," for c in keep)}
                case when _skip then null else {lit(target)} end as _target,
                case when not _skip then {reasons.reason} end as _reason,
                case when not _skip then {reasons.detail} end as _detail,
@@ -496,15 +524,33 @@ class FlatSource:
         else:
             relation = parquet_input(con, file, content)
             header_lines, reject_reason = 0, "unreadable_file"
+        self._materialize(con, relation, file, ctx, strict_columns=file.fmt not in {"jsonl", "json"})
+        finish_line_numbers(con, relation, header_lines=header_lines, reason=reject_reason)
+
+    def build_group(self, con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], ctx: ReadContext) -> None:
+        """One batch over several Parquet files of one schema, with each row's `_file` (1-based)."""
+        relation = parquet_group_input(con, files, ctx.config.content_litellm_columns)
+        self._materialize(con, relation, files[0], ctx, strict_columns=True, keep=("_file",))
+
+    def _materialize(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        relation: InputRelation,
+        file: LandingFile,
+        ctx: ReadContext,
+        *,
+        strict_columns: bool,
+        keep: Sequence[str] = (),
+    ) -> None:
         select = TypedSelect()
-        add_fields(select, relation, self.fields, file, strict_columns=file.fmt not in {"jsonl", "json"})
+        add_fields(select, relation, self.fields, file, strict_columns=strict_columns)
         if self.derive:
             self.derive(select, relation, ctx)
         timestamp_checks(select, self.timestamp_columns, ctx, future=self.future_check)
         if self.token_rule:
             token_checks(select, self.token_rule, ctx)
-        materialize(con, relation, select, self.table, skip_condition=self.skip(ctx) if self.skip else None)
-        finish_line_numbers(con, relation, header_lines=header_lines, reason=reject_reason)
+        skip = self.skip(ctx) if self.skip else None
+        materialize(con, relation, select, self.table, skip_condition=skip, keep=keep)
 
 
 def _col(relation: InputRelation, *names: str) -> tuple[str, str] | None:
@@ -1239,6 +1285,16 @@ class SourceDef:
         except DATA_ERRORS as error:
             detail = f"{file.rel_path}: {sanitize_error(str(error))}"
             raise FileRejectedError(classify_error(str(error)), detail) from error
+
+    def groupable(self, file: LandingFile) -> bool:
+        """Whether the file may be read in one batch with other files of this source (build_group_batch)."""
+        return isinstance(self.reader, FlatSource) and file.fmt == "parquet" and file.salvaged_from is None
+
+    def build_group_batch(self, con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], ctx: ReadContext) -> None:
+        """The batch of several groupable files, rows in file order with their `_file` (1-based). Any error
+        (unlike build_batch, not classified: the loader then reads the files one by one)."""
+        assert isinstance(self.reader, FlatSource)
+        self.reader.build_group(con, files, ctx)
 
 
 # Errors the input can cause. Others (binder, catalog, parser errors) are bugs in these readers and propagate.
