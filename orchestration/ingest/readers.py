@@ -263,13 +263,19 @@ def csv_input(con: duckdb.DuckDBPyConnection, file: LandingFile, null_strings: S
 def parquet_input(con: duckdb.DuckDBPyConnection, file: LandingFile, content: Sequence[str]):
     path = file.read_path
     described = describe(con, f"select * from read_parquet({lit(path)})")
+    return _parquet_relation(described, content, "", f"read_parquet({lit(path)}, file_row_number=true)")
+
+
+def _parquet_relation(
+    described: list[tuple[str, str]], content: Sequence[str], extra_select: str, reader: str
+) -> InputRelation:
+    """The input relation of Parquet columns `described` read by `reader` (which adds file_row_number):
+    the content columns left out of the raw text, every other column renamed _src_<name>."""
     content_lower = {c.lower() for c in content}
     columns = {name.lower(): (ident(f"_src_{name}"), dtype) for name, dtype in described}
     kept = [name for name, _ in described if name.lower() not in content_lower]
     select_list = ", ".join(f"{ident(n)} as {ident('_src_' + n)}" for n in kept)
-    sql = (
-        f"select file_row_number + 1 as _source_row, {select_list} from read_parquet({lit(path)}, file_row_number=true)"
-    )
+    sql = f"select file_row_number + 1 as _source_row, {extra_select}{select_list} from {reader}"
     raw_text = "to_json(struct_pack(" + ", ".join(f"{ident(n)} := {ident('_src_' + n)}" for n in kept) + "))::varchar"
     return InputRelation(sql=sql, columns=columns, raw_text=raw_text)
 
@@ -288,16 +294,12 @@ def parquet_group_input(con: duckdb.DuckDBPyConnection, files: Sequence[LandingF
             raise GroupMismatchError(f"{path} has another schema than {paths[0]}")
     if {name.lower() for name, _ in described} & {"filename", "file_row_number"}:
         raise GroupMismatchError("a column is named like a column the multi-file reader adds")
-    content_lower = {c.lower() for c in content}
-    columns = {name.lower(): (ident(f"_src_{name}"), dtype) for name, dtype in described}
-    kept = [name for name, _ in described if name.lower() not in content_lower]
-    select_list = ", ".join(f"{ident(n)} as {ident('_src_' + n)}" for n in kept)
-    sql = (
-        f"select file_row_number + 1 as _source_row, list_position({lit_list(paths)}, filename) as _file, "
-        f"{select_list} from read_parquet({lit_list(paths)}, filename=true, file_row_number=true)"
+    return _parquet_relation(
+        described,
+        content,
+        f"list_position({lit_list(paths)}, filename) as _file, ",
+        f"read_parquet({lit_list(paths)}, filename=true, file_row_number=true)",
     )
-    raw_text = "to_json(struct_pack(" + ", ".join(f"{ident(n)} := {ident('_src_' + n)}" for n in kept) + "))::varchar"
-    return InputRelation(sql=sql, columns=columns, raw_text=raw_text)
 
 
 # ------------------------------------------------------------------------------------ typed row select
