@@ -515,24 +515,34 @@ def _load_group(unit: tuple[_FileJob, ...]) -> list[FileResult]:
             result.rows_skipped += n
         else:
             result.rows_loaded[target] += n
+    _record_loaded(con, definition, loaded_at, [(job.file, result) for job, result in zip(unit, results, strict=True)])
+    return results
+
+
+def _record_loaded(
+    con: duckdb.DuckDBPyConnection,
+    definition: SourceDef,
+    loaded_at: datetime,
+    loaded: Sequence[tuple[LandingFile, FileResult]],
+) -> None:
+    """A manifest entry 'loaded' per file, with its result's counts."""
     con.executemany(
         "insert into raw.load_manifest (file_path, source, size_bytes, content_sha256, status, rows_loaded, "
         "rows_quarantined, rows_skipped, error, loaded_at) values (?, ?, ?, ?, 'loaded', ?, ?, ?, null, ?)",
         [
             [
-                job.file.rel_path,
+                file.rel_path,
                 definition.name,
-                job.file.size_bytes,
-                job.file.sha256,
+                file.size_bytes,
+                file.sha256,
                 sum(result.rows_loaded.values()),
                 sum(result.quarantined.values()),
                 result.rows_skipped,
                 loaded_at,
             ]
-            for job, result in zip(unit, results, strict=True)
+            for file, result in loaded
         ],
     )
-    return results
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], _T]) -> _T:
@@ -610,20 +620,7 @@ def _load_file(job: _FileJob, salvage: Salvage | None = None) -> FileResult:
         result.rows_loaded = {t.table: 0 for t in definition.targets}
     result.quarantined = dict(quarantined)
     result.rows_skipped = skipped
-    con.execute(
-        "insert into raw.load_manifest (file_path, source, size_bytes, content_sha256, status, rows_loaded, "
-        "rows_quarantined, rows_skipped, error, loaded_at) values (?, ?, ?, ?, 'loaded', ?, ?, ?, null, ?)",
-        [
-            file.rel_path,
-            definition.name,
-            file.size_bytes,
-            file.sha256,
-            sum(result.rows_loaded.values()),
-            sum(quarantined.values()),
-            skipped,
-            loaded_at,
-        ],
-    )
+    _record_loaded(con, definition, loaded_at, [(file, result)])
     return result
 
 
