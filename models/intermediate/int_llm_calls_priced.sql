@@ -82,40 +82,34 @@ price_overrides as (
 
 ),
 
-price_model_keys as (
+model_map_keyed as (
 
     -- an integer key per priced model of the model map (lookup provider, price provider, model): the
     -- per-call rate-card and override joins match on it instead of on two strings each
     select
-        provider_id,
-        price_provider_id,
-        model_id,
-        row_number() over (order by provider_id, price_provider_id, model_id) as price_model_key
+        *,
+        case
+            when is_matched
+                then dense_rank() over (
+                    partition by is_matched
+                    order by provider_id, price_provider_id, model_id
+                )
+        end as price_model_key
 
-    from (
-        select distinct
-            provider_id,
-            price_provider_id,
-            model_id
-        from model_map
-        where is_matched
-    ) as priced_models
+    from model_map
 
 ),
 
-model_map_keyed as (
+price_model_keys as (
 
-    select
-        model_map.*,
-        price_model_keys.price_model_key
+    select distinct
+        provider_id,
+        price_provider_id,
+        model_id,
+        price_model_key
 
-    from model_map
-    left join price_model_keys
-        on
-            model_map.is_matched
-            and model_map.provider_id = price_model_keys.provider_id
-            and model_map.price_provider_id = price_model_keys.price_provider_id
-            and model_map.model_id = price_model_keys.model_id
+    from model_map_keyed
+    where price_model_key is not null
 
 ),
 
