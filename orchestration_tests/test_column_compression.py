@@ -16,10 +16,6 @@ pytestmark = pytest.mark.slow
 
 # table -> (its model's compiled SQL under the fixture's dbt target, the configured uncompressed ids)
 UNCOMPRESSED = {
-    "intermediate.int_llm_calls_deduplicated": (
-        "models/intermediate/int_llm_calls_deduplicated.sql",
-        {"call_id", "trace_id", "parent_call_id", "session_id"},
-    ),
     "marts.fct_llm_calls": (
         "models/marts/core/fct_llm_calls.sql",
         {"call_id", "trace_id", "parent_call_id", "session_id"},
@@ -32,7 +28,6 @@ UNCOMPRESSED = {
 }
 # A low-cardinality text column of each table that must keep DuckDB's default compression.
 COMPRESSED = {
-    "intermediate.int_llm_calls_deduplicated": "tenant_id",
     "marts.fct_llm_calls": "tenant_id",
     "intermediate.int_trace_roots_identified": "root_tenant_id",
     "marts.fct_request_trees": "tenant_id",

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.slow
 LOOKBACK_DAYS = int(dbt_project_vars()["lookback_days"])
 # The incremental tables and their day column (meta.data_test_window_column of the incremental models).
 INCREMENTAL_TABLES = (
-    ("intermediate.int_llm_calls_deduplicated", "call_date"),
     ("marts.fct_llm_calls", "call_date"),
     ("intermediate.int_trace_roots_identified", "trace_date"),
     ("marts.fct_request_trees", "trace_date"),

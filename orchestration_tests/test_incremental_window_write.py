@@ -29,7 +29,6 @@ pytestmark = pytest.mark.slow
 
 # model -> (schema, day column, row key)
 MODELS = {
-    "int_llm_calls_deduplicated": ("intermediate", "call_date", "call_id"),
     "int_trace_roots_identified": ("intermediate", "trace_date", "trace_id"),
     "fct_llm_calls": ("marts", "call_date", "call_id"),
     "fct_request_trees": ("marts", "trace_date", "trace_id"),

@@ -8,9 +8,9 @@
     The contract of a model using it: on an incremental run its query returns, for every day >=
     incremental_start_date(day column), exactly the rows a full refresh has for that day, and no row
     of an earlier day. The core models meet it (their comments say why each window day is whole):
-    int_llm_calls_deduplicated reads records with started_at >= start and takes call_date from
-    started_at; fct_llm_calls filters call_date >= start; int_trace_roots_identified reads calls
-    with call_date >= start and spans with started_at >= start, and trace_date is the day of the
+    int_llm_call_repeats_resolved reads records with started_at >= start and takes call_date from
+    started_at; fct_llm_calls reads calls with started_at >= start (call_date is its day);
+    int_trace_roots_identified reads calls and spans with started_at >= start, and trace_date is the day of the
     earliest of them; fct_request_trees reads calls and roots of days >= start, and trace_date is
     the day of the earlier of their starts (the traces begun before the window are dropped by both:
     their rows stay). Then

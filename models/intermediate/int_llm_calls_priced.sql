@@ -329,6 +329,7 @@ final as (
         source_row,
         source_record_count,
         has_conflicting_records,
+        loaded_at,
         started_at,
         ended_at,
         call_date,

@@ -26,27 +26,27 @@
     the traces with several records, which are ranked on their keys alone; the repeated trace ids
     come from the key alone, in a separate narrow read (a wide CTE read by several steps is
     materialized whole by DuckDB). -#}
-{#- The window bounds of an incremental run, one per relation read three times: the spans' on the
-    timestamp itself, not its date, so that it reaches the raw scan's min/max pruning. -#}
-{%- set calls_in_window, spans_in_window = '', '' %}
+{#- The window bound of an incremental run, for the calls and the spans (each read three times): on
+    the timestamp itself, not its date, so that it reaches the raw scans' min/max pruning (the calls
+    are a view over the raw records). -#}
+{%- set in_window = '' %}
 {%- if is_incremental() %}
     {%- set window_start = incremental_start_date('trace_date') | trim %}
-    {%- set calls_in_window = 'where call_date >= ' ~ window_start %}
-    {%- set spans_in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {%- set in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 {%- endif %}
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_deduplicated') }}
-    {{ calls_in_window }}
+    {{ in_window }}
 
 ),
 
 spans as (
 
     select * from {{ ref('stg_otel__spans') }}
-    {{ spans_in_window }}
+    {{ in_window }}
 
 ),
 
@@ -60,7 +60,7 @@ call_keys as (
         ended_at
 
     from {{ ref('int_llm_calls_deduplicated') }}
-    {{ calls_in_window }}
+    {{ in_window }}
 
 ),
 
@@ -74,21 +74,21 @@ span_keys as (
         ended_at
 
     from {{ ref('stg_otel__spans') }}
-    {{ spans_in_window }}
+    {{ in_window }}
 
 ),
 
 call_trace_ids as (
 
     select trace_id from {{ ref('int_llm_calls_deduplicated') }}
-    {{ calls_in_window }}
+    {{ in_window }}
 
 ),
 
 span_trace_ids as (
 
     select trace_id from {{ ref('stg_otel__spans') }}
-    {{ spans_in_window }}
+    {{ in_window }}
 
 ),
 

@@ -10,7 +10,7 @@
     every call_date from the latest day already loaded minus var('lookback_days') (late files), and
     replaces those days whole; a full refresh gives the same table. The only table the priced calls
     are written to: int_llm_calls_priced is a view, priced here for the selected days only (the
-    call_date filter reaches the calls under it); the applied unit prices are kept for the metered
+    started_at filter reaches the raw records under it); the applied unit prices are kept for the metered
     reconciliation.
     Attribution: feature, tenant, user, session, environment and plan tier tag come from the call,
     else are inherited from its trace's root (int_trace_roots_identified); features through
@@ -25,6 +25,8 @@
     older ones, looked up for those few traces alone. -#}
 {%- if is_incremental() %}
     {%- set window_start = incremental_start_date('call_date') | trim %}
+    {#- on the timestamp, not its date: the calls are views over the raw records (min/max pruning) #}
+    {%- set in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 {%- endif %}
 with
 
@@ -32,7 +34,7 @@ calls as (
 
     select * from {{ ref('int_llm_calls_priced') }}
     {% if is_incremental() -%}
-        where call_date >= {{ window_start }}
+        {{ in_window }}
     {%- endif %}
 
 ),
@@ -51,7 +53,7 @@ call_tags as (
 
     from {{ ref('int_llm_calls_deduplicated') }}
     {% if is_incremental() -%}
-        where call_date >= {{ window_start }}
+        {{ in_window }}
     {%- endif %}
 
 ),
@@ -165,6 +167,7 @@ attributed as (
         inherited.source_row,
         inherited.source_record_count,
         inherited.has_conflicting_records,
+        inherited.loaded_at,
         inherited.started_at,
         inherited.ended_at,
         inherited.call_date,
@@ -263,6 +266,7 @@ final as (
         cast(ended_at as {{ dbt.type_timestamp() }}) as ended_at,
         cast(source as {{ dbt.type_string() }}) as source,
         cast(source_record_count as {{ dbt.type_int() }}) as source_record_count,
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
         cast(provider_observed as {{ dbt.type_string() }}) as provider_observed,
         cast(price_model_ref as {{ dbt.type_string() }}) as price_model_ref,
         cast(price_provider_id as {{ dbt.type_string() }}) as price_provider_id,

@@ -1,8 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_llm_calls'}}}) }}
--- depends_on: {{ ref('int_llm_calls_deduplicated') }}
 
 {#- On the nightly run (reprocessed_window_start() is a date): the source records of the window, plus
-    every record loaded after the last build (loaded_at later than any record the tables kept before
+    every record loaded after the last build (loaded_at later than any record the fact kept before
     the window: a late file older than the look-back is not reprocessed, and must still be reported),
     against the fact's window; a source call the window does not have is then looked up in the fact
     before the window (a late twin of an older call is there). Otherwise every record and every call
@@ -12,7 +11,7 @@
 {%- set loaded_after = "cast('1900-01-01' as timestamp)" -%}
 {%- if window_start is not none and execute -%}
     {%- set previous_load = run_query(
-        "select max(loaded_at) from " ~ ref('int_llm_calls_deduplicated')
+        "select max(loaded_at) from " ~ ref('fct_llm_calls')
         ~ " where call_date < " ~ window_start
     ).columns[0].values()[0] -%}
     {%- if previous_load is not none -%}
