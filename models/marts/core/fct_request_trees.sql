@@ -57,8 +57,6 @@ aggregated as (
 
     select
         trace_id,
-        min(started_at) as first_call_started_at,
-        max(ended_at) as last_call_ended_at,
         min(environment) as min_call_environment,
         count(*) as calls,
         sum(case when attempt > 0 then 1 else 0 end) as retries,
@@ -92,20 +90,10 @@ joined as (
         cast(
             coalesce(trace_roots.root_environment, aggregated.min_call_environment) as {{ dbt.type_string() }}
         ) as environment,
-        cast(
-            case
-                when trace_roots.trace_started_at < aggregated.first_call_started_at
-                    then trace_roots.trace_started_at
-                else aggregated.first_call_started_at
-            end as {{ dbt.type_timestamp() }}
-        ) as started_at,
-        cast(
-            case
-                when trace_roots.trace_ended_at > aggregated.last_call_ended_at
-                    then trace_roots.trace_ended_at
-                else aggregated.last_call_ended_at
-            end as {{ dbt.type_timestamp() }}
-        ) as ended_at,
+        -- the trace's extent over all its records, its calls included (the roots read every record of a
+        -- trace whose day is in the window), so no per-call min and max here
+        cast(trace_roots.trace_started_at as {{ dbt.type_timestamp() }}) as started_at,
+        cast(trace_roots.trace_ended_at as {{ dbt.type_timestamp() }}) as ended_at,
         cast(aggregated.calls as {{ dbt.type_bigint() }}) as calls,
         cast(aggregated.retries as {{ dbt.type_bigint() }}) as retries,
         cast(aggregated.failed_calls as {{ dbt.type_bigint() }}) as failed_calls,
