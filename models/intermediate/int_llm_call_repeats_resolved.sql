@@ -1,6 +1,11 @@
+{#- Incremental only where a run replaces every day of its window (DuckDB's replace_window). Spark's
+    partition overwrite and a merge keep a day that has no new row, and this table is sparse: a day
+    that lost all its repeated calls (a re-delivered file without the twin) would keep its stale row,
+    and the view would then drop the one record left of that call. Elsewhere it is a table, rebuilt from
+    the call ids on every run. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
         on_schema_change='append_new_columns',
         **incremental_by_day_config(day_column='call_date', unique_key='call_id')
     )
