@@ -18,3 +18,9 @@
     {%- endif -%}
     cast('{{ start[:10] }}' as date)
 {%- endmacro %}
+
+{#- `timestamp_column >= day_literal`, compared on the timestamp itself (not its date) so that the
+    bound reaches the raw scans' min/max pruning through the views over the raw records. -#}
+{% macro started_on_or_after(day_literal, timestamp_column='started_at') -%}
+    {{ timestamp_column }} >= cast({{ day_literal }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}

@@ -27,12 +27,10 @@
     fct_llm_calls.call_id then fails the build. A full refresh gives the same table.
     Speed: the repeated ids are found from the key alone (a narrow read of the records), and only the
     records of those calls are ranked. -#}
-{#- The one window bound of an incremental run, on the timestamp itself (not its date) so that it
-    reaches the raw scans' min/max pruning; both reads of the records take it. -#}
+{#- The one window bound of an incremental run; both reads of the records take it. -#}
 {%- set in_window = '' %}
 {%- if is_incremental() %}
-    {%- set in_window = 'where started_at >= cast(' ~ (incremental_start_date('call_date') | trim)
-        ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {%- set in_window = 'where ' ~ started_on_or_after(incremental_start_date('call_date') | trim) %}
 {%- endif %}
 with
 

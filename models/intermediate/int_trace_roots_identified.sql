@@ -26,13 +26,11 @@
     the traces with several records, which are ranked on their keys alone; the repeated trace ids
     come from the key alone, in a separate narrow read (a wide CTE read by several steps is
     materialized whole by DuckDB). -#}
-{#- The window bound of an incremental run, for the calls and the spans (each read three times): on
-    the timestamp itself, not its date, so that it reaches the raw scans' min/max pruning (the calls
-    are a view over the raw records). -#}
+{#- The window bound of an incremental run, for the calls and the spans (each read three times). -#}
 {%- set in_window = '' %}
 {%- if is_incremental() %}
     {%- set window_start = incremental_start_date('trace_date') | trim %}
-    {%- set in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {%- set in_window = 'where ' ~ started_on_or_after(window_start) %}
 {%- endif %}
 with
 

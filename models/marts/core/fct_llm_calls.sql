@@ -23,19 +23,17 @@
     the window (trace_date from its start) are read with that bound (row groups pruned); a call of the
     window whose trace began before it (it straddles the window's first day) finds its root among the
     older ones, looked up for those few traces alone. -#}
+{%- set in_window = '' %}
 {%- if is_incremental() %}
     {%- set window_start = incremental_start_date('call_date') | trim %}
-    {#- on the timestamp, not its date: the calls are views over the raw records (min/max pruning) #}
-    {%- set in_window = 'where started_at >= cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {%- set in_window = 'where ' ~ started_on_or_after(window_start) %}
 {%- endif %}
 with
 
 calls as (
 
     select * from {{ ref('int_llm_calls_priced') }}
-    {% if is_incremental() -%}
-        {{ in_window }}
-    {%- endif %}
+    {{ in_window }}
 
 ),
 
@@ -52,9 +50,7 @@ call_tags as (
         plan_tier
 
     from {{ ref('int_llm_calls_deduplicated') }}
-    {% if is_incremental() -%}
-        {{ in_window }}
-    {%- endif %}
+    {{ in_window }}
 
 ),
 
