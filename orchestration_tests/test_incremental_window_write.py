@@ -7,7 +7,9 @@ the table. An incremental run must still give the full refresh's table:
 - after a day of the window lost every row of its source (a row planted on the day after the latest,
   as a clock-skewed record later corrected would leave): that day is emptied, where delete+insert kept
   it because the new rows had none of it;
-- and the run writes no temporary table (dbt's debug log of the run).
+- and the run writes no temporary table (dbt's debug log of the run);
+- a sparse table (``int_llm_call_repeats_resolved``: a row only per call id with several records) takes
+  the fact's window (``meta.window_latest_day_from``), wherever its own latest day is.
 
 The expectation is the shared ``built_warehouse`` itself: a ``dbt build --full-refresh`` of the same data.
 """
@@ -50,9 +52,10 @@ def run_incremental(warehouse: Path, work_dir: Path, dbt: Callable[..., object])
     return (work_dir / "logs" / "dbt.log").read_text()
 
 
-def deleted_from(work_dir: Path, model: str) -> date:
+def deleted_from(work_dir: Path, model: str, schema: str | None = None, day: str | None = None) -> date:
     """The bound of the model's delete, read from the SQL dbt ran for it."""
-    schema, day, _ = MODELS[model]
+    if schema is None or day is None:
+        schema, day, _ = MODELS[model]
     run_sql = next((work_dir / "target" / "run").rglob(f"{model}.sql")).read_text()
     bounds = re.findall(
         rf"""delete from \S+\."{schema}"\."{model}"\s+where "{day}" >= cast\('([\d-]+)' as date\)""", run_sql
@@ -126,3 +129,51 @@ def test_a_window_day_without_new_rows_is_emptied(
     assert all(rows > 500 for rows, _, _ in found.values()), found
     assert all(only_inc == only_full == 0 for _, only_inc, only_full in found.values()), found
     assert latest_days(warehouse) == last
+
+
+def test_the_sparse_repeats_table_takes_the_facts_window(
+    built_warehouse: Path, tmp_path: Path, dbt: Callable[..., object]
+) -> None:
+    warehouse = copy_warehouse(built_warehouse, tmp_path / "incremental")
+    repeats, table = "int_llm_call_repeats_resolved", "intermediate.int_llm_call_repeats_resolved"
+    with duckdb.connect(str(warehouse)) as con:
+        fact_latest = con.execute("select max(call_date) from marts.fct_llm_calls").fetchone()[0]
+        window_start = fact_latest - timedelta(days=lookback_days())
+        # Twins of canonical calls from before and inside the window (another file, same content): the
+        # sample has no repeated call of its own.
+        con.execute(
+            """insert into raw.canonical_llm_calls
+            select * replace ('twins.parquet' as _source_file)
+            from raw.canonical_llm_calls
+            where cast(started_at as date) >= ? and hash(call_id) % 3 = 0""",
+            [window_start - timedelta(days=3)],
+        )
+    dbt(["run", "--full-refresh", "--select", repeats], warehouse=warehouse, work_dir=tmp_path / "full")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"create table main.expected_repeats as select * from {table}")
+        before, inside = con.execute(
+            f"select count(*) filter (call_date < ?), count(*) filter (call_date >= ?) from {table}",
+            [window_start, window_start],
+        ).fetchone()
+        assert before > 5 and inside > 5, (before, inside)
+        # The window's repeats go missing, and a row lands far past the fact's latest day: a window from
+        # the table's own latest day would start after the missing days and never restore them.
+        con.execute(f"delete from {table} where call_date >= ?", [window_start])
+        con.execute(
+            f"insert into {table} select * replace ('ghost' as call_id, cast(? as date) as call_date) "
+            f"from {table} limit 1",
+            [fact_latest + timedelta(days=40)],
+        )
+
+    dbt(["run", "--select", repeats], warehouse=warehouse, work_dir=tmp_path / "dbt")
+
+    assert deleted_from(tmp_path / "dbt", repeats, "intermediate", "call_date") == window_start
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        only_incremental, only_full = (
+            con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+            for a, b in [
+                (f"select * from {table}", "select * from main.expected_repeats"),
+                ("select * from main.expected_repeats", f"select * from {table}"),
+            ]
+        )
+    assert (only_incremental, only_full) == (0, 0)

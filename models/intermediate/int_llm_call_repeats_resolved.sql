@@ -7,6 +7,7 @@
     config(
         materialized=('incremental' if target.type == 'duckdb' else 'table'),
         on_schema_change='append_new_columns',
+        meta={'window_latest_day_from': 'fct_llm_calls'},
         **incremental_by_day_config(day_column='call_date', unique_key='call_id')
     )
 }}
@@ -20,7 +21,10 @@
     int_llm_calls_deduplicated (a view) applies it to the records: only this small table is written,
     not a second copy of every call (that copy was the build's third write of the wide calls).
     Incremental by day on the kept record's call_date: a run reads the records from the latest day
-    loaded minus var('lookback_days') and replaces those days whole. The records of one call are
+    loaded minus var('lookback_days') and replaces those days whole. The latest day is the fact's
+    (meta.window_latest_day_from), not this table's: a sparse table's own latest day is that of its
+    latest repeat, long past or none (a canonical-only load), and its window would reach back to it;
+    the fact's window is the one its reader reprocesses. The records of one call are
     matched within that window (partition by call_id), so twins on either side of midnight (a gateway
     and a span clock apart) still meet; only a late twin of a call already kept before the window's
     first day would give a second row of the call in the view, and the unique test on
